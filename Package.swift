@@ -59,6 +59,13 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: strict),
+        // Client of the partner API (mTLS): used by member systems, the demo, benchmarks and tests.
+        .target(name: "LienthongClient", dependencies: [
+            "LienthongCore", "LienthongPKI",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], swiftSettings: strict),
         // The gateway: listeners, identity, access control, routes, problem+json.
         .target(name: "LienthongGateway", dependencies: [
             "LienthongCore", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongAdapters",
@@ -81,18 +88,19 @@ let package = Package(
         ], swiftSettings: strict),
         .executableTarget(name: "lienthong", dependencies: [
             "LienthongCore", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongAdapters",
-            "LienthongGateway", "LienthongSimulators",
+            "LienthongGateway", "LienthongSimulators", "LienthongClient",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ], swiftSettings: strict),
         .testTarget(name: "LienthongCoreTests", dependencies: ["LienthongCore"]),
+        .testTarget(name: "LienthongConfigTests", dependencies: ["LienthongConfig"]),
         .testTarget(name: "LienthongPKITests", dependencies: ["LienthongPKI"]),
         .testTarget(name: "LienthongAuditTests", dependencies: ["LienthongAudit"]),
         .testTarget(name: "LienthongAdaptersTests", dependencies: ["LienthongAdapters", "LienthongSimulators", "LienthongPKI"]),
         .testTarget(name: "LienthongSimulatorsTests", dependencies: ["LienthongSimulators", "LienthongPKI"]),
         .testTarget(name: "LienthongGatewayTests", dependencies: [
-            "LienthongGateway", "LienthongSimulators", "LienthongPKI", "LienthongConfig", "LienthongAudit",
+            "LienthongGateway", "LienthongSimulators", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongClient",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),

@@ -1,0 +1,284 @@
+import Foundation
+public import LienthongCore
+import TOMLKit
+
+/// One problem found in a configuration file, named by its key (`partner.listen`, `members[2].pins[0]`).
+public struct ConfigurationProblem: Sendable, Equatable, CustomStringConvertible {
+    /// Dotted key path of the value at fault.
+    public var key: String
+    /// What is wrong.
+    public var message: String
+
+    /// Creates a problem.
+    public init(key: String, message: String) {
+        self.key = key
+        self.message = message
+    }
+
+    /// `key: message`.
+    public var description: String { "\(key): \(message)" }
+}
+
+/// Every problem of a configuration file at once.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// The file that was read.
+    public var file: String
+    /// The problems, in file order.
+    public var problems: [ConfigurationProblem]
+
+    /// A readable multi-line report.
+    public var description: String {
+        (["\(file): \(problems.count) problem(s)"] + problems.map { "  \($0)" }).joined(separator: "\n")
+    }
+}
+
+/// Reads and checks the TOML configuration.
+///
+/// Unlike a `Decodable` pass, the loader walks the whole file and collects every problem
+/// (wrong type, bad value, unknown key, missing file) before failing, so an integrator
+/// fixes a file in one round.
+public enum ConfigurationLoader {
+    /// Loads `path`, resolving relative paths against its folder and applying `LIENTHONG_*` overrides.
+    /// - Parameters:
+    ///   - path: The TOML file.
+    ///   - environment: Overrides (default: the process environment): `LIENTHONG_PARTNER_LISTEN`, `LIENTHONG_ADMIN_LISTEN`, `LIENTHONG_DATA_DIR`,
+    ///     `LIENTHONG_LOG_LEVEL`, `LIENTHONG_UPSTREAM_<NAME>_URL`.
+    ///   - checkFiles: Whether to check that referenced files exist (on for `serve` and `config check`).
+    public static func load(
+        path: String,
+        environment: [String: String]? = nil,
+        checkFiles: Bool = true
+    ) throws(ConfigurationError) -> GatewayConfiguration {
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError(file: path, problems: [.init(key: "(file)", message: "cannot be read")])
+        }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(text: text, file: path, baseDirectory: base, environment: environment, checkFiles: checkFiles)
+    }
+
+    /// Parses configuration text (see ``load(path:environment:checkFiles:)``).
+    public static func parse(
+        text: String,
+        file: String,
+        baseDirectory: String,
+        environment: [String: String] = [:],
+        checkFiles: Bool = true
+    ) throws(ConfigurationError) -> GatewayConfiguration {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigurationError(file: file, problems: [
+                .init(key: "(syntax)", message: "line \(error.source.begin.line), column \(error.source.begin.column): \(error.description)"),
+            ])
+        } catch {
+            throw ConfigurationError(file: file, problems: [.init(key: "(syntax)", message: "not valid TOML")])
+        }
+        var reader = Reader(baseDirectory: baseDirectory, checkFiles: checkFiles)
+        let config = reader.read(table, environment: environment)
+        if !reader.problems.isEmpty { throw ConfigurationError(file: file, problems: reader.problems) }
+        return config
+    }
+}
+
+/// Walks a TOML table, collecting problems.
+private struct Reader {
+    let baseDirectory: String
+    let checkFiles: Bool
+    var problems: [ConfigurationProblem] = []
+
+    func k(_ section: String, _ key: String) -> String { section.isEmpty ? key : "\(section).\(key)" }
+
+    mutating func problem(_ key: String, _ message: String) { problems.append(.init(key: key, message: message)) }
+
+    mutating func section(_ root: TOMLTable, _ name: String, allowed: Set<String>) -> TOMLTable? {
+        guard let value = root[name] else { return nil }
+        guard let table = value.table else { problem(name, "must be a table"); return nil }
+        for key in table.keys where !allowed.contains(key) { problem("\(name).\(key)", "unknown key") }
+        return table
+    }
+
+    mutating func string(_ table: TOMLTable?, _ section: String, _ key: String, default value: String?) -> String {
+        guard let raw = table?[key] else {
+            if value == nil { problem(k(section, key), "is required") }
+            return value ?? ""
+        }
+        guard let s = raw.string else { problem(k(section, key), "must be a string"); return value ?? "" }
+        return s
+    }
+
+    mutating func int(_ table: TOMLTable?, _ section: String, _ key: String, default value: Int, range: ClosedRange<Int>) -> Int {
+        guard let raw = table?[key] else { return value }
+        guard let i = raw.int else { problem(k(section, key), "must be an integer"); return value }
+        guard range.contains(i) else { problem(k(section, key), "must be between \(range.lowerBound) and \(range.upperBound)"); return value }
+        return i
+    }
+
+    mutating func strings(_ table: TOMLTable?, _ section: String, _ key: String, default value: [String]) -> [String] {
+        guard let raw = table?[key] else { return value }
+        guard let array = raw.array else { problem(k(section, key), "must be an array of strings"); return value }
+        var out: [String] = []
+        for (i, element) in array.enumerated() {
+            if let s = element.string { out.append(s) } else { problem(k(section, key) + "[\(i)]", "must be a string") }
+        }
+        return out
+    }
+
+    mutating func path(_ raw: String, key: String, mustExist: Bool) -> String {
+        guard !raw.isEmpty else { return raw }
+        let resolved = raw.hasPrefix("/") ? raw : URL(fileURLWithPath: baseDirectory).appendingPathComponent(raw).standardizedFileURL.path
+        if mustExist, checkFiles, !FileManager.default.fileExists(atPath: resolved) { problem(key, "file not found: \(raw)") }
+        return resolved
+    }
+
+    mutating func hostPort(_ raw: String, key: String) -> HostPort {
+        if let hp = HostPort(parsing: raw) { return hp }
+        problem(key, "must be host:port")
+        return HostPort(host: "127.0.0.1", port: 0)
+    }
+
+    mutating func read(_ root: TOMLTable, environment env: [String: String]) -> GatewayConfiguration {
+        let known: Set<String> = ["gateway", "partner", "admin", "outbound", "audit", "storage", "upstreams", "purposes", "members"]
+        for key in root.keys where !known.contains(key) { problem(key, "unknown section") }
+
+        let g = section(root, "gateway", allowed: ["operator", "data_dir", "log_level"])
+        let operatorMember = string(g, "gateway", "operator", default: "gov.police.dongnai")
+        if (try? MemberID(operatorMember)) == nil { problem("gateway.operator", "is not a member id") }
+        let dataDir = path(env["LIENTHONG_DATA_DIR"] ?? string(g, "gateway", "data_dir", default: "data"), key: "gateway.data_dir", mustExist: false)
+        let logLevel = env["LIENTHONG_LOG_LEVEL"] ?? string(g, "gateway", "log_level", default: "info")
+        if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) {
+            problem("gateway.log_level", "must be one of trace, debug, info, notice, warning, error, critical")
+        }
+
+        let p = section(root, "partner", allowed: [
+            "listen", "certificate", "private_key", "trust_anchors", "crl_files", "crl_reload_seconds", "max_body_bytes", "idle_timeout_seconds",
+        ])
+        let partner = GatewayConfiguration.PartnerListener(
+            listen: hostPort(env["LIENTHONG_PARTNER_LISTEN"] ?? string(p, "partner", "listen", default: "0.0.0.0:8443"), key: "partner.listen"),
+            certificateFile: path(string(p, "partner", "certificate", default: nil), key: "partner.certificate", mustExist: true),
+            privateKeyFile: path(string(p, "partner", "private_key", default: nil), key: "partner.private_key", mustExist: true),
+            trustAnchorFiles: paths(strings(p, "partner", "trust_anchors", default: []), key: "partner.trust_anchors", required: true),
+            crlFiles: paths(strings(p, "partner", "crl_files", default: []), key: "partner.crl_files", required: false),
+            crlReloadSeconds: int(p, "partner", "crl_reload_seconds", default: 1, range: 1...3600),
+            maxBodyBytes: int(p, "partner", "max_body_bytes", default: 1 << 20, range: 1024...(256 << 20)),
+            idleTimeoutSeconds: int(p, "partner", "idle_timeout_seconds", default: 60, range: 1...3600)
+        )
+
+        let a = section(root, "admin", allowed: ["listen"])
+        let admin = GatewayConfiguration.AdminListener(
+            listen: hostPort(env["LIENTHONG_ADMIN_LISTEN"] ?? string(a, "admin", "listen", default: "127.0.0.1:9090"), key: "admin.listen")
+        )
+
+        let o = section(root, "outbound", allowed: ["certificate", "private_key", "trust_anchors", "max_connections_per_host"])
+        let outbound = GatewayConfiguration.Outbound(
+            certificateFile: path(string(o, "outbound", "certificate", default: nil), key: "outbound.certificate", mustExist: true),
+            privateKeyFile: path(string(o, "outbound", "private_key", default: nil), key: "outbound.private_key", mustExist: true),
+            trustAnchorFiles: paths(strings(o, "outbound", "trust_anchors", default: []), key: "outbound.trust_anchors", required: true),
+            maxConnectionsPerHost: int(o, "outbound", "max_connections_per_host", default: 16, range: 1...1024)
+        )
+
+        let au = section(root, "audit", allowed: ["subject_key_file", "signing_key_file", "checkpoint_every", "checkpoint_interval_seconds"])
+        let audit = GatewayConfiguration.Audit(
+            subjectKeyFile: path(string(au, "audit", "subject_key_file", default: nil), key: "audit.subject_key_file", mustExist: false),
+            signingKeyFile: path(string(au, "audit", "signing_key_file", default: nil), key: "audit.signing_key_file", mustExist: false),
+            checkpointEvery: int(au, "audit", "checkpoint_every", default: 1000, range: 1...10_000_000),
+            checkpointIntervalSeconds: int(au, "audit", "checkpoint_interval_seconds", default: 60, range: 1...86_400)
+        )
+
+        let s = section(root, "storage", allowed: ["kind", "sqlite_path"])
+        let kind = string(s, "storage", "kind", default: "sqlite")
+        if kind != "sqlite" { problem("storage.kind", "must be \"sqlite\" (PostgreSQL comes with the scale-out work)") }
+        let sqlitePath = path(string(s, "storage", "sqlite_path", default: dataDir + "/lienthong.sqlite"), key: "storage.sqlite_path", mustExist: false)
+
+        var upstreams: [String: GatewayConfiguration.Upstream] = [:]
+        if let raw = root["upstreams"] {
+            if let table = raw.table {
+                for name in table.keys {
+                    let key = "upstreams.\(name)"
+                    guard let u = table[name]?.table else { problem(key, "must be a table"); continue }
+                    for k in u.keys where !["url", "timeout_ms"].contains(k) { problem("\(key).\(k)", "unknown key") }
+                    var url = string(u, key, "url", default: nil)
+                    if let override = env["LIENTHONG_UPSTREAM_\(name.uppercased())_URL"] { url = override }
+                    if !url.isEmpty, !url.hasPrefix("https://") { problem("\(key).url", "must be an https:// URL (outbound calls use mTLS)") }
+                    upstreams[name] = .init(url: url, timeoutMilliseconds: int(u, key, "timeout_ms", default: 5000, range: 10...600_000))
+                }
+            } else {
+                problem("upstreams", "must be a table")
+            }
+        }
+
+        let purposes = strings(root, "", "purposes", default: ["asxh.verify-beneficiary", "asxh.verify-account", "labor.analysis"])
+
+        var members: [GatewayConfiguration.Member] = []
+        var seenIds: Set<String> = []
+        var seenPins: [String: String] = [:]
+        if let raw = root["members"] {
+            if let array = raw.array {
+                for (i, element) in array.enumerated() {
+                    let key = "members[\(i)]"
+                    guard let m = element.table else { problem(key, "must be a table"); continue }
+                    for k in m.keys where !["id", "name", "pins", "grants"].contains(k) { problem("\(key).\(k)", "unknown key") }
+                    let idText = string(m, key, "id", default: nil)
+                    guard let id = try? MemberID(idText) else {
+                        if !idText.isEmpty { problem("\(key).id", "is not a member id (lowercase, dot-separated, e.g. bank.970436)") }
+                        continue
+                    }
+                    if !seenIds.insert(id.value).inserted { problem("\(key).id", "duplicate member id") }
+                    let pins = strings(m, key, "pins", default: [])
+                    for (j, pin) in pins.enumerated() {
+                        if !Self.isPin(pin) { problem("\(key).pins[\(j)]", "must be sha256/<base64 of 32 bytes>") }
+                        if let other = seenPins.updateValue(id.value, forKey: pin), other != id.value {
+                            problem("\(key).pins[\(j)]", "pin already belongs to \(other)")
+                        }
+                    }
+                    var grants: [GatewayConfiguration.Grant] = []
+                    if let g = m["grants"] {
+                        if let ga = g.array {
+                            for (j, ge) in ga.enumerated() {
+                                let gk = "\(key).grants[\(j)]"
+                                guard let gt = ge.table else { problem(gk, "must be a table"); continue }
+                                for k in gt.keys where !["service", "purposes"].contains(k) { problem("\(gk).\(k)", "unknown key") }
+                                let service = string(gt, gk, "service", default: nil)
+                                if !service.isEmpty, !ServiceCatalog.isKnown(service) { problem("\(gk).service", "unknown service code") }
+                                let gp = strings(gt, gk, "purposes", default: [])
+                                for (n, purpose) in gp.enumerated() where !purposes.contains(purpose) {
+                                    problem("\(gk).purposes[\(n)]", "purpose is not listed in `purposes`")
+                                }
+                                if ServiceCatalog.requiresPurpose(service), gp.isEmpty, ServiceCatalog.isKnown(service) {
+                                    problem("\(gk).purposes", "service returns personal data: list the allowed purposes")
+                                }
+                                grants.append(.init(service: service, purposes: gp))
+                            }
+                        } else {
+                            problem("\(key).grants", "must be an array of tables ([[members.grants]])")
+                        }
+                    }
+                    members.append(.init(id: id, name: string(m, key, "name", default: id.value), pins: pins, grants: grants))
+                }
+            } else {
+                problem("members", "must be an array of tables ([[members]])")
+            }
+        }
+
+        return GatewayConfiguration(
+            gateway: .init(operatorMember: operatorMember, dataDirectory: dataDir, logLevel: logLevel),
+            partner: partner, admin: admin, outbound: outbound, audit: audit,
+            storage: .init(kind: kind, sqlitePath: sqlitePath),
+            upstreams: upstreams, purposes: purposes, members: members
+        )
+    }
+
+    mutating func paths(_ raw: [String], key: String, required: Bool) -> [String] {
+        if required, raw.isEmpty { problem(key, "at least one file is required") }
+        return raw.enumerated().map { path($0.element, key: "\(key)[\($0.offset)]", mustExist: true) }
+    }
+
+    static func isPin(_ pin: String) -> Bool {
+        guard pin.hasPrefix("sha256/"), let data = Data(base64Encoded: String(pin.dropFirst(7))) else { return false }
+        return data.count == 32
+    }
+}

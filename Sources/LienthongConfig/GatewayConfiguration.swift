@@ -1,0 +1,174 @@
+public import LienthongCore
+
+/// The whole gateway configuration, as read from one TOML file.
+///
+/// Paths are absolute after loading (relative paths in the file are taken from the file's folder).
+/// Secrets are never inline: the file names the files that hold them.
+///
+/// ```swift
+/// let config = try ConfigurationLoader.load(path: "lienthong.toml")
+/// print(config.partner.listen)   // 0.0.0.0:8443
+/// ```
+public struct GatewayConfiguration: Sendable, Equatable {
+    /// Identity of this gateway instance.
+    public var gateway: Gateway
+    /// The partner (mTLS) listener.
+    public var partner: PartnerListener
+    /// The admin (plain HTTP, loopback) listener.
+    public var admin: AdminListener
+    /// Outbound mTLS settings used by adapters and push delivery.
+    public var outbound: Outbound
+    /// Audit log settings.
+    public var audit: Audit
+    /// Storage settings.
+    public var storage: Storage
+    /// Upstream endpoints by adapter name (`population`, ...).
+    public var upstreams: [String: Upstream]
+    /// Purpose codes that callers may state in `X-Purpose`.
+    public var purposes: [String]
+    /// Members and their rights.
+    public var members: [Member]
+
+    /// The gateway instance.
+    public struct Gateway: Sendable, Equatable {
+        /// Member id of the organisation operating the gateway (`gov.police.dongnai`).
+        public var operatorMember: String
+        /// Data directory (databases, keys).
+        public var dataDirectory: String
+        /// Log level (`trace` … `critical`), default `info`.
+        public var logLevel: String
+    }
+
+    /// Partner listener settings (SPEC §2).
+    public struct PartnerListener: Sendable, Equatable {
+        /// Bind address, default `0.0.0.0:8443`.
+        public var listen: HostPort
+        /// Server certificate chain (PEM).
+        public var certificateFile: String
+        /// Server private key (PEM).
+        public var privateKeyFile: String
+        /// CA certificates that client chains must end in (PEM files).
+        public var trustAnchorFiles: [String]
+        /// CRL files (PEM or DER), reloaded when they change.
+        public var crlFiles: [String]
+        /// Seconds between checks of the CRL files for change, default 1.
+        public var crlReloadSeconds: Int
+        /// Largest accepted request body in bytes, default 1 MiB.
+        public var maxBodyBytes: Int
+        /// Idle connection timeout in seconds, default 60.
+        public var idleTimeoutSeconds: Int
+    }
+
+    /// Admin listener settings.
+    public struct AdminListener: Sendable, Equatable {
+        /// Bind address, default `127.0.0.1:9090`.
+        public var listen: HostPort
+    }
+
+    /// Outbound mTLS identity of the gateway.
+    public struct Outbound: Sendable, Equatable {
+        /// The gateway's client certificate (PEM).
+        public var certificateFile: String
+        /// Its private key (PEM).
+        public var privateKeyFile: String
+        /// Anchors that upstream server certificates must chain to.
+        public var trustAnchorFiles: [String]
+        /// Connections kept per upstream host, default 16.
+        public var maxConnectionsPerHost: Int
+    }
+
+    /// Audit log settings (SPEC §5).
+    public struct Audit: Sendable, Equatable {
+        /// File with the HMAC key for `subject` (created by `demo`/`audit init-keys` when absent).
+        public var subjectKeyFile: String
+        /// PEM file with the ECDSA P-256 checkpoint signing key.
+        public var signingKeyFile: String
+        /// A checkpoint every N records, default 1000.
+        public var checkpointEvery: Int
+        /// And at least every T seconds when records were added, default 60.
+        public var checkpointIntervalSeconds: Int
+    }
+
+    /// Storage settings.
+    public struct Storage: Sendable, Equatable {
+        /// `sqlite` (the only kind so far).
+        public var kind: String
+        /// SQLite database path, default `<data>/lienthong.sqlite`.
+        public var sqlitePath: String
+    }
+
+    /// An upstream endpoint.
+    public struct Upstream: Sendable, Equatable {
+        /// The URL (https).
+        public var url: String
+        /// Per-call timeout in milliseconds, default 5000.
+        public var timeoutMilliseconds: Int
+    }
+
+    /// A member organisation.
+    public struct Member: Sendable, Equatable {
+        /// Member id (`gov.labour.dongnai`).
+        public var id: MemberID
+        /// Display name.
+        public var name: String
+        /// Certificate pins (`sha256/<base64 of SHA-256(SPKI)>`).
+        public var pins: [String]
+        /// Granted services.
+        public var grants: [Grant]
+    }
+
+    /// A right to call one service, with the purposes that may be stated.
+    public struct Grant: Sendable, Equatable {
+        /// Service code (`population.verify-citizen`).
+        public var service: String
+        /// Allowed purposes; empty for services that return no personal data.
+        public var purposes: [String]
+    }
+}
+
+/// A `host:port` pair.
+public struct HostPort: Sendable, Equatable, CustomStringConvertible {
+    /// Host name or address.
+    public var host: String
+    /// TCP port (0 = any free port).
+    public var port: Int
+
+    /// Creates a pair.
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port` or `[v6]:port`.
+    public init?(parsing text: String) {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        self.host = host
+        self.port = port
+    }
+
+    /// `host:port`.
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// True for loopback addresses and `localhost`.
+    public var isLoopback: Bool { host == "localhost" || host == "::1" || host.hasPrefix("127.") }
+}
+
+/// The services the gateway knows, with whether they return personal data (and so need `X-Purpose`).
+public enum ServiceCatalog {
+    /// Service codes and whether each returns personal data.
+    public static let services: [String: Bool] = [
+        "population.verify-citizen": true,
+        "population.lookup-citizen": true,
+        "population.request-personal-id": true,
+        "directory.banks": false,
+    ]
+
+    /// Whether `code` names a known service.
+    public static func isKnown(_ code: String) -> Bool { services[code] != nil }
+
+    /// Whether calls to `code` must state a purpose.
+    public static func requiresPurpose(_ code: String) -> Bool { services[code] ?? true }
+}

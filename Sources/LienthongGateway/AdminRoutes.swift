@@ -1,0 +1,39 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// The admin listener: `/healthz`, `/readyz`, `/metrics` (SPEC §2). The console joins here later.
+struct AdminRoutes {
+    let runtime: GatewayRuntime
+
+    func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/healthz") { _, _ in Self.text("ok\n") }
+        router.get("/readyz") { _, _ -> Response in
+            let problems = readinessProblems()
+            if problems.isEmpty { return Self.text("ready\n") }
+            return Self.text("not ready: \(problems.joined(separator: ", "))\n", status: .serviceUnavailable)
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: runtime.metrics.render())))
+        }
+        return router
+    }
+
+    /// Storage must be writable: the audit database and the data directory.
+    func readinessProblems() -> [String] {
+        var problems: [String] = []
+        if !runtime.auditStore.isWritable() { problems.append("audit storage is not writable") }
+        if !FileManager.default.isWritableFile(atPath: runtime.configuration.gateway.dataDirectory) {
+            problems.append("data directory is not writable")
+        }
+        return problems
+    }
+
+    static func text(_ s: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: s)))
+    }
+}

@@ -1,0 +1,206 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import HummingbirdCore
+public import LienthongAdapters
+public import LienthongAudit
+public import LienthongConfig
+import LienthongCore
+import LienthongPKI
+public import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+import Synchronization
+import X509
+
+/// The addresses the listeners are bound to (ports are real even when configured as 0).
+public struct GatewayEndpoints: Sendable, Equatable {
+    /// Partner listener port (mTLS).
+    public var partnerPort: Int
+    /// Admin listener port (plain HTTP).
+    public var adminPort: Int
+}
+
+/// A running Lienthong gateway: the partner listener (mTLS), the admin listener and the background
+/// services (CRL reload, audit checkpoints), run under swift-service-lifecycle.
+///
+/// ```swift
+/// let config = try ConfigurationLoader.load(path: "lienthong.toml")
+/// let gateway = try Gateway(configuration: config, logger: logger)
+/// try await gateway.run()   // until SIGTERM/SIGINT or task cancellation
+/// ```
+public final class Gateway: Sendable {
+    let runtime: GatewayRuntime
+    private let httpClient: HTTPClient
+    private let partnerSSLContext: NIOSSLContext
+
+    /// Opens storage, loads keys and certificates, and prepares the upstream client.
+    /// Nothing listens until ``run(handleSignals:onReady:)``.
+    public init(configuration: GatewayConfiguration, logger: Logger) throws {
+        let partnerIdentity = try TLSProfile.loadIdentity(
+            certificateFile: configuration.partner.certificateFile, keyFile: configuration.partner.privateKeyFile)
+        let partnerRoots = try configuration.partner.trustAnchorFiles.flatMap { try TLSProfile.loadCertificates(file: $0) }
+        let tls = TLSProfile.mutualServer(
+            certificateChain: partnerIdentity.chain, privateKey: partnerIdentity.key, trustRoots: partnerRoots)
+        partnerSSLContext = try NIOSSLContext(configuration: tls)
+
+        let anchors = try partnerRoots.map { try Certificate(derEncoded: $0.toDERBytes()) }
+        let revocations = try RevocationStore(files: configuration.partner.crlFiles, trustAnchors: anchors)
+
+        try FileManager.default.createDirectory(atPath: configuration.gateway.dataDirectory, withIntermediateDirectories: true)
+        let keys = try Gateway.auditKeys(configuration.audit)
+        let auditStore = try SQLiteAuditStore(
+            path: configuration.storage.sqlitePath, keys: keys,
+            checkpointEvery: configuration.audit.checkpointEvery,
+            checkpointInterval: .seconds(configuration.audit.checkpointIntervalSeconds))
+
+        let outboundIdentity = try TLSProfile.loadIdentity(
+            certificateFile: configuration.outbound.certificateFile, keyFile: configuration.outbound.privateKeyFile)
+        let outboundRoots = try configuration.outbound.trustAnchorFiles.flatMap { try TLSProfile.loadCertificates(file: $0) }
+        var clientConfiguration = HTTPClient.Configuration(
+            tlsConfiguration: TLSProfile.mutualClient(
+                certificateChain: outboundIdentity.chain, privateKey: outboundIdentity.key, trustRoots: outboundRoots))
+        clientConfiguration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.outbound.maxConnectionsPerHost)
+        clientConfiguration.timeout = .init(connect: .seconds(5))
+        httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+
+        let metrics = GatewayMetrics()
+        let population = configuration.upstreams["population"].map {
+            PopulationAdapter(endpoint: $0.url, httpClient: httpClient, timeout: .milliseconds($0.timeoutMilliseconds))
+        }
+        runtime = GatewayRuntime(
+            configuration: configuration, revocations: revocations, auditStore: auditStore,
+            services: ServiceDispatcher(population: population, banks: BankDirectory.seed, metrics: metrics),
+            metrics: metrics, logger: logger)
+        metrics.audit(seq: (try? auditStore.lastSeq()) ?? 0)
+    }
+
+    /// Runs the listeners and background services until a signal (when `handleSignals`) or cancellation,
+    /// then shuts down gracefully (listeners stop accepting, in-flight requests finish, upstream client closes).
+    public func run(handleSignals: Bool = false, onReady: @escaping @Sendable (GatewayEndpoints) async -> Void = { _ in }) async throws {
+        let runtime = self.runtime
+        let configuration = runtime.configuration
+        let ports = PortCollector(onReady: onReady)
+
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: ExchangeMiddleware(runtime: runtime))
+        ServiceRoutes(runtime: runtime).register(on: router)
+
+        let sslContext = partnerSSLContext
+        let idle = TimeAmount.seconds(Int64(configuration.partner.idleTimeoutSeconds))
+        let partnerServer = HTTPServerBuilder { responder in
+            PartnerTLSChannel(
+                HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idle)),
+                sslContext: sslContext,
+                onHandshake: { event in Task { await runtime.auditHandshake(event) } })
+        }
+        let partner = Application(
+            router: router,
+            server: partnerServer,
+            configuration: .init(
+                address: .hostname(configuration.partner.listen.host, port: configuration.partner.listen.port),
+                serverName: "lienthong"),
+            onServerRunning: { channel in await ports.set(partner: channel.localAddress?.port ?? 0) },
+            logger: runtime.logger)
+
+        let admin = Application(
+            router: AdminRoutes(runtime: runtime).router(),
+            configuration: .init(
+                address: .hostname(configuration.admin.listen.host, port: configuration.admin.listen.port),
+                serverName: "lienthong-admin"),
+            onServerRunning: { channel in await ports.set(admin: channel.localAddress?.port ?? 0) },
+            logger: runtime.logger)
+        if !configuration.admin.listen.isLoopback {
+            runtime.logger.warning("admin listener is bound to a non-loopback address", metadata: ["listen": "\(configuration.admin.listen)"])
+        }
+
+        let background = BackgroundTasks(runtime: runtime)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: partner), .init(service: admin), .init(service: background)],
+            gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
+            logger: runtime.logger))
+        runtime.logger.info("gateway starting", metadata: [
+            "partner": "\(configuration.partner.listen)", "admin": "\(configuration.admin.listen)",
+        ])
+        do {
+            try await group.run()
+        } catch {
+            try? await httpClient.shutdown()
+            throw error
+        }
+        try await httpClient.shutdown()
+        runtime.logger.info("gateway stopped")
+    }
+}
+
+extension Gateway {
+    /// Loads the audit keys, creating both on first start. One present without the other is an error:
+    /// a lost signing key must not be silently replaced.
+    public static func auditKeys(_ audit: GatewayConfiguration.Audit) throws -> AuditKeys {
+        let fm = FileManager.default
+        let subject = fm.fileExists(atPath: audit.subjectKeyFile)
+        let signing = fm.fileExists(atPath: audit.signingKeyFile)
+        switch (subject, signing) {
+        case (true, true):
+            return try AuditKeys.load(subjectKeyFile: audit.subjectKeyFile, signingKeyFile: audit.signingKeyFile)
+        case (false, false):
+            for file in [audit.subjectKeyFile, audit.signingKeyFile] {
+                try fm.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            }
+            return try AuditKeys.generate(subjectKeyFile: audit.subjectKeyFile, signingKeyFile: audit.signingKeyFile)
+        default:
+            throw GatewayStartError(message: "only one of audit.subject_key_file and audit.signing_key_file exists; restore the other from backup")
+        }
+    }
+}
+
+/// A problem that stops the gateway from starting.
+public struct GatewayStartError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong.
+    public var message: String
+    /// The message.
+    public var description: String { message }
+}
+
+/// Calls `onReady` once both listeners report their ports.
+private actor PortCollector {
+    private var partner: Int?
+    private var admin: Int?
+    private let onReady: @Sendable (GatewayEndpoints) async -> Void
+
+    init(onReady: @escaping @Sendable (GatewayEndpoints) async -> Void) { self.onReady = onReady }
+
+    func set(partner: Int) async { self.partner = partner; await fire() }
+    func set(admin: Int) async { self.admin = admin; await fire() }
+
+    private func fire() async {
+        guard let partner, let admin else { return }
+        await onReady(GatewayEndpoints(partnerPort: partner, adminPort: admin))
+    }
+}
+
+/// CRL reloading and periodic audit checkpoints, as one lifecycle service.
+struct BackgroundTasks: Service {
+    let runtime: GatewayRuntime
+
+    func run() async throws {
+        let crlEvery = Duration.seconds(runtime.configuration.partner.crlReloadSeconds)
+        var sinceCheckpoint = Duration.zero
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            do { try await Task.sleep(for: crlEvery) } catch { break }
+            for problem in runtime.revocations.reloadIfChanged() {
+                runtime.logger.error("CRL not reloaded", metadata: ["problem": "\(problem)"])
+            }
+            sinceCheckpoint += crlEvery
+            if sinceCheckpoint >= .seconds(5) {
+                sinceCheckpoint = .zero
+                do { try await runtime.auditStore.checkpointIfDue() } catch {
+                    runtime.logger.error("audit checkpoint failed")
+                }
+            }
+        }
+        try? await runtime.auditStore.checkpointIfDue()
+    }
+}

@@ -1,0 +1,45 @@
+import Prometheus
+
+/// The gateway's Prometheus metrics, on a registry of its own (so several gateways can live in one test process).
+public struct GatewayMetrics: Sendable {
+    /// The registry `/metrics` renders.
+    public let registry: PrometheusCollectorRegistry
+    private let auditSeq: Gauge
+
+    /// Creates the metrics on a fresh registry.
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        auditSeq = registry.makeGauge(name: "lienthong_audit_seq", help: "Sequence number of the latest audit record")
+    }
+
+    static let latencyBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
+    ]
+
+    /// Counts a partner request and its latency.
+    func request(service: String, status: Int, duration: Duration) {
+        registry.makeCounter(name: "lienthong_requests_total", labels: [("service", service), ("status", String(status))],
+                             help: "Partner requests by service and HTTP status").increment()
+        registry.makeDurationHistogram(name: "lienthong_request_duration_seconds", labels: [("service", service)],
+                                       buckets: Self.latencyBuckets, help: "Partner request latency").record(duration)
+    }
+
+    /// Records an upstream call's latency.
+    func upstream(service: String, duration: Duration) {
+        registry.makeDurationHistogram(name: "lienthong_upstream_duration_seconds", labels: [("service", service)],
+                                       buckets: Self.latencyBuckets, help: "Upstream call latency").record(duration)
+    }
+
+    /// Counts a TLS handshake outcome.
+    func handshake(outcome: String, reason: String) {
+        registry.makeCounter(name: "lienthong_tls_handshakes_total", labels: [("outcome", outcome), ("reason", reason)],
+                             help: "TLS handshakes on the partner listener").increment()
+    }
+
+    /// Publishes the audit head.
+    func audit(seq: Int64) { auditSeq.set(Double(seq)) }
+
+    /// Prometheus text exposition.
+    public func render() -> [UInt8] { registry.emitToBuffer() }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import LienthongAdapters
+import LienthongAudit
+import LienthongConfig
+import LienthongCore
+import LienthongPKI
+import Logging
+import NIOCore
+import NIOSSL
+import Synchronization
+import X509
+
+/// The shared state of a running gateway: configuration, rights, revocation, audit, services, metrics.
+///
+/// Immutable after start except for the parts that say what guards them.
+final class GatewayRuntime: Sendable {
+    let configuration: GatewayConfiguration
+    let policy: AccessPolicy
+    let revocations: RevocationStore
+    let auditStore: SQLiteAuditStore
+    let services: ServiceDispatcher
+    let metrics: GatewayMetrics
+    let logger: Logger
+    /// Parsed peer certificates by DER, so a keep-alive connection is not re-parsed per request. Bounded.
+    private let identityCache = Mutex<[Data: (certificate: Certificate, pin: String)]>([:])
+
+    init(
+        configuration: GatewayConfiguration, revocations: RevocationStore, auditStore: SQLiteAuditStore,
+        services: ServiceDispatcher, metrics: GatewayMetrics, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.policy = AccessPolicy(members: configuration.members)
+        self.revocations = revocations
+        self.auditStore = auditStore
+        self.services = services
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// The member behind the connection's client certificate.
+    ///
+    /// The handshake already verified chain, validity and `clientAuth`; here: revocation (401) and pin (403).
+    func identify(channel: any Channel) async throws(GatewayProblem) -> MemberID {
+        let peer: NIOSSLCertificate?
+        do { peer = try await channel.nioSSL_peerCertificate().get() } catch {
+            throw GatewayProblem(.unauthenticated, detail: "no client certificate")
+        }
+        guard let peer, let der = try? peer.toDERBytes() else {
+            throw GatewayProblem(.unauthenticated, detail: "no client certificate")
+        }
+        let (certificate, pin) = try parse(der: der)
+        if revocations.isRevoked(certificate) {
+            throw GatewayProblem(.unauthenticated, detail: "client certificate is revoked")
+        }
+        guard let member = policy.member(forPin: pin) else {
+            throw GatewayProblem(.forbidden, detail: "client certificate is not registered to a member")
+        }
+        return member
+    }
+
+    private func parse(der: [UInt8]) throws(GatewayProblem) -> (Certificate, String) {
+        let key = Data(der)
+        if let hit = identityCache.withLock({ $0[key] }) { return (hit.certificate, hit.pin) }
+        guard let certificate = try? Certificate(derEncoded: der) else {
+            throw GatewayProblem(.unauthenticated, detail: "client certificate cannot be parsed")
+        }
+        let pin = CertificatePin.pin(of: certificate)
+        identityCache.withLock { cache in
+            if cache.count >= 1024 { cache.removeAll(keepingCapacity: true) }
+            cache[key] = (certificate, pin)
+        }
+        return (certificate, pin)
+    }
+
+    /// Appends an audit record and returns its `seq`.
+    func audit(_ event: AuditEvent) async throws -> Int64 {
+        let record = try await auditStore.append(event)
+        metrics.audit(seq: record.seq)
+        return record.seq
+    }
+
+    /// Audits a TLS handshake on the partner listener.
+    func auditHandshake(_ event: HandshakeEvent) async {
+        var actor = "unknown"
+        var outcome = event.completed ? "ok" : "denied"
+        var reason = event.reason
+        if let der = event.peerCertificateDER, let (certificate, pin) = try? parse(der: der) {
+            if revocations.isRevoked(certificate) {
+                outcome = "denied"
+                reason = "revoked"
+            } else if let member = policy.member(forPin: pin) {
+                actor = member.value
+            } else {
+                outcome = "denied"
+                reason = "unregistered-certificate"
+            }
+        }
+        metrics.handshake(outcome: outcome, reason: reason.isEmpty ? "none" : reason)
+        do {
+            _ = try await audit(AuditEvent(
+                actor: actor, user: "", action: event.completed ? "connection.identified" : "connection.refused",
+                target: reason.isEmpty ? "partner-listener" : "partner-listener:\(reason)", ref: UUID().uuidString.lowercased(),
+                purpose: "", outcome: outcome, status: 0, subjectPersonalID: nil
+            ))
+        } catch {
+            logger.critical("audit append failed for a TLS handshake")
+        }
+    }
+}

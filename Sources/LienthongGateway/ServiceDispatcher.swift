@@ -1,0 +1,85 @@
+import Foundation
+import LienthongAdapters
+import LienthongCore
+
+/// Runs a synchronous service: decodes the gateway's JSON contract, calls the provider, encodes the answer.
+///
+/// Providers are the adapters (population, ...) and the gateway itself (`directory.banks`).
+struct ServiceDispatcher: Sendable {
+    /// The answer body and the personal id the exchange concerned (for the audit `subject`).
+    struct Result: Sendable {
+        var body: Data
+        var subjectPersonalID: String?
+    }
+
+    let population: PopulationAdapter?
+    let banks: [Bank]
+    let metrics: GatewayMetrics
+
+    func call(service: String, body: Data, purpose: String, requestID: String) async throws(GatewayProblem) -> Result {
+        switch service {
+        case "population.verify-citizen":
+            let request: VerifyCitizenRequest = try decode(body)
+            let answer = try await timed(service) { () async throws(GatewayProblem) in
+                try await populationAdapter().verifyCitizen(request, requestID: requestID)
+            }
+            return Result(body: try encode(answer), subjectPersonalID: request.personalId)
+        case "population.lookup-citizen":
+            let request: LookupCitizenRequest = try decode(body)
+            let answer = try await timed(service) { () async throws(GatewayProblem) in
+                try await populationAdapter().lookupCitizen(request, purpose: purpose, requestID: requestID)
+            }
+            return Result(body: try encode(answer), subjectPersonalID: request.personalId)
+        case "population.request-personal-id":
+            let request: RequestPersonalIDRequest = try decode(body)
+            let answer = try await timed(service) { () async throws(GatewayProblem) in
+                try await populationAdapter().requestPersonalID(request, requestID: requestID)
+            }
+            return Result(body: try encode(answer), subjectPersonalID: answer.personalId)
+        case "directory.banks":
+            return Result(body: try encode(BankDirectoryAnswer(banks: banks)), subjectPersonalID: nil)
+        default:
+            throw GatewayProblem(.notFound, detail: "no such service")
+        }
+    }
+
+    private func populationAdapter() throws(GatewayProblem) -> PopulationAdapter {
+        guard let population else { throw GatewayProblem(.upstreamUnavailable, detail: "no population upstream is configured") }
+        return population
+    }
+
+    private func timed<T>(_ service: String, _ body: () async throws(GatewayProblem) -> T) async throws(GatewayProblem) -> T {
+        let start = ContinuousClock.now
+        defer { metrics.upstream(service: service, duration: ContinuousClock.now - start) }
+        return try await body()
+    }
+
+    private func decode<T: Decodable>(_ body: Data) throws(GatewayProblem) -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: body)
+        } catch let problem as GatewayProblem {
+            throw problem
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw GatewayProblem(.badRequest, detail: "missing field \(key.stringValue)")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw GatewayProblem(.badRequest, detail: "wrong type for field \(context.codingPath.map(\.stringValue).joined(separator: "."))")
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw GatewayProblem(.badRequest, detail: "null for field \(context.codingPath.map(\.stringValue).joined(separator: "."))")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            throw GatewayProblem(.badRequest, detail: "invalid value for field \(context.codingPath.map(\.stringValue).joined(separator: "."))")
+        } catch {
+            throw GatewayProblem(.badRequest, detail: "body is not valid JSON for this service")
+        }
+    }
+
+    private func encode<T: Encodable>(_ value: T) throws(GatewayProblem) -> Data {
+        do { return try JSONEncoder.gateway.encode(value) } catch {
+            throw GatewayProblem(.internal, detail: "answer could not be encoded")
+        }
+    }
+}
+
+/// `directory.banks` answer.
+struct BankDirectoryAnswer: Encodable {
+    var banks: [Bank]
+}

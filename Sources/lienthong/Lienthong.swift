@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import LienthongConfig
+import LienthongGateway
+import Logging
+
+/// `lienthong`: the gateway, its simulators and its operator tools.
+@main
+struct Lienthong: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lienthong",
+        abstract: "Lienthong: inter-agency data exchange gateway (liên thông dữ liệu).",
+        subcommands: [
+            Serve.self, Demo.self, ConfigCommand.self, Certs.self, AuditCommand.self, Sim.self, Bench.self,
+        ]
+    )
+}
+
+/// Options shared by commands that read the configuration.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: "Configuration file (TOML).")
+    var config: String = "lienthong.toml"
+
+    func load(checkFiles: Bool = true) throws -> GatewayConfiguration {
+        do {
+            return try ConfigurationLoader.load(path: config, checkFiles: checkFiles)
+        } catch {
+            throw CLIError(message: error.description)
+        }
+    }
+}
+
+/// A failure reported to the person at the terminal, without a stack trace.
+struct CLIError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// Sets up JSON logging once per process.
+enum Logs {
+    static func bootstrap(level: String) -> Logger {
+        let parsed = Logger.Level(rawValue: level) ?? .info
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: parsed) }
+        return Logger(label: "lienthong")
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the gateway until SIGTERM or SIGINT.")
+    @OptionGroup var options: ConfigOption
+
+    func run() async throws {
+        let config = try options.load()
+        let logger = Logs.bootstrap(level: config.gateway.logLevel)
+        let gateway = try Gateway(configuration: config, logger: logger)
+        try await gateway.run(handleSignals: true) { endpoints in
+            logger.info("gateway ready", metadata: [
+                "partnerPort": "\(endpoints.partnerPort)", "adminPort": "\(endpoints.adminPort)",
+            ])
+        }
+    }
+}
+
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "config", abstract: "Configuration tools.", subcommands: [Check.self])
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check a configuration file and report every problem with its key.")
+        @OptionGroup var options: ConfigOption
+
+        func run() async throws {
+            do {
+                let config = try ConfigurationLoader.load(path: options.config)
+                print("\(options.config): OK (\(config.members.count) members, partner \(config.partner.listen), admin \(config.admin.listen))")
+            } catch {
+                print(error.description)
+                throw ExitCode(1)
+            }
+        }
+    }
+}

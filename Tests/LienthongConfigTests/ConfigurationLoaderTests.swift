@@ -1,0 +1,111 @@
+import Foundation
+import LienthongConfig
+import XCTest
+
+final class ConfigurationLoaderTests: XCTestCase {
+    var dir: URL!
+
+    override func setUpWithError() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("cfg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        for file in ["server.pem", "server-key.pem", "ca.pem", "gateway.pem", "gateway-key.pem", "crl.pem"] {
+            try Data("x".utf8).write(to: dir.appendingPathComponent(file))
+        }
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+    let pin = "sha256/" + Data(repeating: 7, count: 32).base64EncodedString()
+
+    var minimal: String {
+        """
+        [partner]
+        certificate = "server.pem"
+        private_key = "server-key.pem"
+        trust_anchors = ["ca.pem"]
+        [outbound]
+        certificate = "gateway.pem"
+        private_key = "gateway-key.pem"
+        trust_anchors = ["ca.pem"]
+        [audit]
+        subject_key_file = "data/subject.key"
+        signing_key_file = "data/signing.pem"
+        [[members]]
+        id = "gov.labour.dongnai"
+        pins = ["\(pin)"]
+        [[members.grants]]
+        service = "population.verify-citizen"
+        purposes = ["asxh.verify-beneficiary"]
+        """
+    }
+
+    func load(_ text: String, env: [String: String] = [:]) throws(ConfigurationError) -> GatewayConfiguration {
+        try ConfigurationLoader.parse(text: text, file: "test.toml", baseDirectory: dir.path, environment: env)
+    }
+
+    func testMinimalFileGetsTheSpecDefaultsAndAbsolutePaths() throws {
+        let config = try load(minimal)
+        XCTAssertEqual(config.partner.listen, HostPort(host: "0.0.0.0", port: 8443))
+        XCTAssertEqual(config.admin.listen, HostPort(host: "127.0.0.1", port: 9090))
+        XCTAssertTrue(config.admin.listen.isLoopback)
+        XCTAssertEqual(config.partner.certificateFile, dir.appendingPathComponent("server.pem").path)
+        XCTAssertEqual(config.partner.maxBodyBytes, 1 << 20)
+        XCTAssertEqual(config.members.first?.id.value, "gov.labour.dongnai")
+        XCTAssertEqual(config.members.first?.grants.first?.purposes, ["asxh.verify-beneficiary"])
+        XCTAssertEqual(config.storage.sqlitePath, dir.appendingPathComponent("data/lienthong.sqlite").path)
+    }
+
+    func testEnvironmentOverridesListeners() throws {
+        let config = try load(minimal, env: ["LIENTHONG_PARTNER_LISTEN": "127.0.0.1:18443", "LIENTHONG_ADMIN_LISTEN": "127.0.0.1:19090"])
+        XCTAssertEqual(config.partner.listen.port, 18443)
+        XCTAssertEqual(config.admin.listen.port, 19090)
+    }
+
+    func testEveryProblemIsReportedWithItsKey() {
+        let text = minimal.replacingOccurrences(of: "[partner]", with: """
+        [partner]
+        listen = "nowhere"
+        max_body_bytes = "big"
+        colour = "blue"
+        """) + """
+
+        [[members]]
+        id = "Bank 970436"
+        [[members]]
+        id = "bank.970436"
+        pins = ["sha256/short", "\(pin)"]
+        [[members.grants]]
+        service = "population.teleport"
+        [[members.grants]]
+        service = "population.lookup-citizen"
+        purposes = ["curiosity"]
+        [upstreams.population]
+        url = "http://insecure"
+        """
+        XCTAssertThrowsError(try load(text)) { error in
+            let keys = Set((error as! ConfigurationError).problems.map(\.key))
+            for key in [
+                "partner.listen", "partner.max_body_bytes", "partner.colour", "members[1].id", "members[2].pins[0]",
+                "members[2].pins[1]", "members[2].grants[0].service", "members[2].grants[1].purposes[0]", "upstreams.population.url",
+            ] {
+                XCTAssertTrue(keys.contains(key), "missing problem for \(key); got \(keys.sorted())")
+            }
+        }
+    }
+
+    func testMissingFilesAndRequiredKeysAreNamed() {
+        let text = minimal.replacingOccurrences(of: "\"server.pem\"", with: "\"absent.pem\"")
+            .replacingOccurrences(of: "private_key = \"gateway-key.pem\"\n", with: "")
+        XCTAssertThrowsError(try load(text)) { error in
+            let problems = (error as! ConfigurationError).problems
+            XCTAssertTrue(problems.contains { $0.key == "partner.certificate" && $0.message.contains("absent.pem") })
+            XCTAssertTrue(problems.contains { $0.key == "outbound.private_key" && $0.message == "is required" })
+        }
+    }
+
+    func testSyntaxErrorNamesTheLine() {
+        XCTAssertThrowsError(try load("[partner\nlisten = 1")) { error in
+            XCTAssertTrue((error as! ConfigurationError).problems[0].message.contains("line 1"))
+        }
+    }
+}
