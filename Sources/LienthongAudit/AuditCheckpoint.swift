@@ -1,6 +1,6 @@
 public import Crypto
 import Foundation
-import LienthongCore
+public import LienthongCore
 
 /// A signed statement that the log's record `seq` has hash `hash` (SPEC §5).
 ///

@@ -1,4 +1,4 @@
-public import Crypto
+import Crypto
 public import Foundation
 import LienthongCore
 
@@ -37,14 +37,15 @@ public enum AuditExport {
     }
 
     /// Decodes one records-file line strictly: a JSON object with exactly the 13 record members,
-    /// strings for textual members and integers for `seq` and `status`.
+    /// strings for textual members (`outcome` one of `ok`, `denied`, `error`) and integers for `seq`
+    /// and `status`.
     public static func record(fromLine line: some Collection<UInt8>) throws(LineError) -> AuditRecord {
         let members = try object(line, expected: Set(AuditRecord.memberNames))
         return AuditRecord(
             seq: try integer(members, "seq"), ts: try string(members, "ts"), actor: try string(members, "actor"),
             user: try string(members, "user"), action: try string(members, "action"),
             target: try string(members, "target"), ref: try string(members, "ref"),
-            purpose: try string(members, "purpose"), outcome: try string(members, "outcome"),
+            purpose: try string(members, "purpose"), outcome: try outcome(members),
             status: Int(try integer(members, "status")), subject: try string(members, "subject"),
             prev: try string(members, "prev"), hash: try string(members, "hash"))
     }
@@ -76,6 +77,13 @@ public enum AuditExport {
     private static func string(_ members: [String: JSONValue], _ name: String) throws(LineError) -> String {
         guard case .string(let s) = members[name] else { throw LineError(description: "\(name) is not a string") }
         return s
+    }
+
+    private static func outcome(_ members: [String: JSONValue]) throws(LineError) -> AuditOutcome {
+        guard let outcome = AuditOutcome(rawValue: try string(members, "outcome")) else {
+            throw LineError(description: "outcome is not ok, denied or error")
+        }
+        return outcome
     }
 
     private static func integer(_ members: [String: JSONValue], _ name: String) throws(LineError) -> Int64 {

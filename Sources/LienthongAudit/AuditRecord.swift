@@ -1,5 +1,5 @@
 public import Crypto
-import LienthongCore
+public import LienthongCore
 
 /// The outcome of an audited decision (SPEC §5).
 public enum AuditOutcome: String, Sendable, Hashable, Codable, CaseIterable {
@@ -92,8 +92,8 @@ public struct AuditRecord: Codable, Sendable, Equatable, Hashable {
     public var ref: String
     /// Declared purpose, empty when none.
     public var purpose: String
-    /// `ok`, `denied` or `error`.
-    public var outcome: String
+    /// `ok`, `denied` or `error` (encoded as that string).
+    public var outcome: AuditOutcome
     /// The HTTP status.
     public var status: Int
     /// First 32 hex digits of HMAC-SHA256(audit key, personal id), empty when none.
@@ -109,7 +109,7 @@ public struct AuditRecord: Codable, Sendable, Equatable, Hashable {
     /// Creates a record from all its fields (no validation: see ``AuditVerifier``).
     public init(
         seq: Int64, ts: String, actor: String, user: String, action: String, target: String, ref: String,
-        purpose: String, outcome: String, status: Int, subject: String, prev: String, hash: String
+        purpose: String, outcome: AuditOutcome, status: Int, subject: String, prev: String, hash: String
     ) {
         self.seq = seq
         self.ts = ts
@@ -147,7 +147,7 @@ public struct AuditRecord: Codable, Sendable, Equatable, Hashable {
         member("action", true); JCS.appendString(action, to: &out)
         member("actor"); JCS.appendString(actor, to: &out)
         if includingHash { member("hash"); JCS.appendString(hash, to: &out) }
-        member("outcome"); JCS.appendString(outcome, to: &out)
+        member("outcome"); JCS.appendString(outcome.rawValue, to: &out)
         member("prev"); JCS.appendString(prev, to: &out)
         member("purpose"); JCS.appendString(purpose, to: &out)
         member("ref"); JCS.appendString(ref, to: &out)
@@ -173,7 +173,7 @@ public struct AuditRecord: Codable, Sendable, Equatable, Hashable {
         .object([
             "seq": .number(Double(seq)), "ts": .string(ts), "actor": .string(actor), "user": .string(user),
             "action": .string(action), "target": .string(target), "ref": .string(ref), "purpose": .string(purpose),
-            "outcome": .string(outcome), "status": .number(Double(status)), "subject": .string(subject),
+            "outcome": .string(outcome.rawValue), "status": .number(Double(status)), "subject": .string(subject),
             "prev": .string(prev), "hash": .string(hash),
         ])
     }
@@ -229,7 +229,7 @@ public struct AuditChain: Sendable, Hashable {
     public mutating func append(_ event: AuditEvent, ts: String, subjectHasher: SubjectHasher) -> AuditRecord {
         var record = AuditRecord(
             seq: lastSeq + 1, ts: ts, actor: event.actor, user: event.user, action: event.action,
-            target: event.target, ref: event.ref, purpose: event.purpose, outcome: event.outcome.rawValue,
+            target: event.target, ref: event.ref, purpose: event.purpose, outcome: event.outcome,
             status: event.status, subject: subjectHasher.subject(personalID: event.subjectPersonalID),
             prev: lastHash, hash: "")
         record.hash = record.computeHash()

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// RFC 3339 UTC timestamps with milliseconds (`2026-11-29T17:04:40.123Z`), formatted without
 /// Foundation formatters (the audit path formats one per record).

@@ -1,10 +1,10 @@
 public import AsyncHTTPClient
-import Foundation
+public import Foundation
 public import LienthongCore
 import LienthongPKI
 import NIOCore
-import NIOHTTP1
-import NIOSSL
+public import NIOHTTP1
+public import NIOSSL
 
 /// A member's client of the gateway's partner API, over mTLS with the member's certificate.
 ///
@@ -89,7 +89,7 @@ public final class PartnerClient: Sendable {
             requestHash: response.headers.first(name: "X-Request-Hash"),
             contentType: response.headers.first(name: "Content-Type"),
             retryAfter: response.headers.first(name: "Retry-After"),
-            body: Data(buffer: bytes))
+            body: Data(bytes.readableBytesView))
     }
 
     /// Closes connections.

@@ -60,7 +60,7 @@ public struct IdentifierError: Error, Sendable, Equatable, CustomStringConvertib
 /// century-and-sex digit, last two digits of the birth year, six random digits. There is no check digit.
 ///
 /// ```swift
-/// let id = try PersonalID("075190000123")
+/// let id = try PersonalID("075090000123")
 /// id.birthYear    // 1990
 /// id.sex          // .male
 /// id.birthRegistration   // .province(code: "75", name: "Tỉnh Đồng Nai")
@@ -79,9 +79,9 @@ public struct PersonalID: Sendable, Hashable, Codable, Comparable, CustomStringC
     /// - Parameter field: the field name used in errors.
     public init(_ text: String, field: String = "personalId") throws(IdentifierError) {
         try ASCIIDigits.check(text, length: 12, field: field, name: "personal id number")
-        let bytes = Array(text.utf8)
-        if bytes[0] == UInt8(ascii: "0") {
-            let code = String(decoding: bytes[1...2], as: UTF8.self)
+        let utf8 = text.utf8
+        if utf8.first == UInt8(ascii: "0") {
+            let code = String(decoding: utf8.dropFirst().prefix(2), as: UTF8.self)
             guard LegacyProvinces.name(code: code) != nil else {
                 throw IdentifierError(.unknownProvince, field: field,
                                       detail: "birth-registration province code is not a known province")

@@ -28,9 +28,9 @@ public enum VietnameseName {
     /// With a final consonant (`hoàng`, `khoét`, `huỳnh`) both styles put the mark on the second vowel;
     /// the clusters `uy` after `q` (`quý`) and longer vowel groups (`ngoài`, `khuya`) are the same in both.
     public enum ToneMarkStyle: Sendable, Hashable, CaseIterable {
-        /// On the second vowel: `hoà`, `khoẻ`, `thuý`, `uỷ` (the style of the 2003 textbook spelling rules).
+        /// On the second vowel: `hoà`, `khoẻ`, `thuý`, `uỷ` ("kiểu mới"); the style of ``VietnameseName/comparisonKey(_:)``.
         case modern
-        /// On the first vowel: `hòa`, `khỏe`, `thúy`, `ủy`.
+        /// On the first vowel: `hòa`, `khỏe`, `thúy`, `ủy` ("kiểu cũ").
         case traditional
     }
 
@@ -191,8 +191,8 @@ enum NameEngine {
         var state = State(options: options, capacity: s.utf8.count)
         for scalar in s.unicodeScalars { state.consume(scalar) }
         state.flush()
-        if state.needsComposition { return state.output.precomposedStringWithCanonicalMapping }
-        return state.output
+        if state.needsComposition { return state.result.precomposedStringWithCanonicalMapping }
+        return state.result
     }
 
     /// Runs the engine and returns `nil` when `s` holds a character outside Vietnamese letters, ASCII and
@@ -204,7 +204,7 @@ enum NameEngine {
             if state.needsComposition { return nil }
         }
         state.flush()
-        return state.needsComposition ? nil : state.output
+        return state.needsComposition ? nil : state.result
     }
 
     /// The general diacritic-free key, for any text: NFD, drop non-spacing marks, `đ`/`Đ`/`Ð`/`ð` → `D`,
@@ -239,7 +239,8 @@ enum NameEngine {
 
     struct State {
         let options: Options
-        var output = ""
+        /// UTF-8 of the result (appending bytes is cheaper than appending scalars to a `String`).
+        var output: [UInt8] = []
         var word: [Entry] = []
         var pendingSpace = false
         /// Set when an opaque scalar was written: the output then needs Foundation's NFC.
@@ -247,8 +248,30 @@ enum NameEngine {
 
         init(options: Options, capacity: Int) {
             self.options = options
-            output.reserveCapacity(capacity)
+            output.reserveCapacity(capacity + 8)
             word.reserveCapacity(16)
+        }
+
+        var result: String { String(decoding: output, as: UTF8.self) }
+
+        mutating func append(_ scalar: Unicode.Scalar) {
+            let value = scalar.value
+            switch value {
+            case 0..<0x80:
+                output.append(UInt8(value))
+            case 0x80..<0x800:
+                output.append(UInt8(0xC0 | (value >> 6)))
+                output.append(UInt8(0x80 | (value & 0x3F)))
+            case 0x800..<0x10000:
+                output.append(UInt8(0xE0 | (value >> 12)))
+                output.append(UInt8(0x80 | ((value >> 6) & 0x3F)))
+                output.append(UInt8(0x80 | (value & 0x3F)))
+            default:
+                output.append(UInt8(0xF0 | (value >> 18)))
+                output.append(UInt8(0x80 | ((value >> 12) & 0x3F)))
+                output.append(UInt8(0x80 | ((value >> 6) & 0x3F)))
+                output.append(UInt8(0x80 | (value & 0x3F)))
+            }
         }
 
         mutating func consume(_ scalar: Unicode.Scalar) {
@@ -273,7 +296,7 @@ enum NameEngine {
                     // Digits, punctuation and controls end a word and are copied as they are.
                     flush()
                     writePendingSpace()
-                    output.unicodeScalars.append(scalar)
+                    append(scalar)
                 }
                 return
             }
@@ -356,7 +379,7 @@ enum NameEngine {
 
         mutating func writePendingSpace() {
             if pendingSpace {
-                output.unicodeScalars.append(" ")
+                append(" ")
                 pendingSpace = false
             }
         }
@@ -383,10 +406,10 @@ enum NameEngine {
                 }
                 if options.stripDiacritics {
                     let plain = Vowel.plain[Int(entry.vowel)]
-                    output.unicodeScalars.append(Unicode.Scalar(upper ? plain - 0x20 : plain))
+                    append(Unicode.Scalar(upper ? plain - 0x20 : plain))
                 } else {
                     let index = ((upper ? Vowel.count : 0) + Int(entry.vowel)) * NameEngine.toneCount + Int(entry.tone)
-                    output.unicodeScalars.append(NameEngine.composed[index])
+                    append(NameEngine.composed[index])
                 }
                 return
             }
@@ -399,26 +422,26 @@ enum NameEngine {
                 case .upper: upper = true
                 }
                 if options.stripDiacritics {
-                    output.unicodeScalars.append(upper ? "D" : "d")
+                    append(upper ? "D" : "d")
                 } else {
-                    output.unicodeScalars.append(upper ? "\u{0110}" : "\u{0111}")
+                    append(upper ? "\u{0110}" : "\u{0111}")
                 }
                 return
             }
             // An ASCII consonant letter.
             let byte = UInt8(truncatingIfNeeded: value)
             switch options.caseMode {
-            case .keep: output.unicodeScalars.append(entry.scalar)
-            case .lower: output.unicodeScalars.append(Unicode.Scalar(byte | 0x20))
-            case .upper: output.unicodeScalars.append(Unicode.Scalar(byte & ~0x20))
+            case .keep: append(entry.scalar)
+            case .lower: append(Unicode.Scalar(byte | 0x20))
+            case .upper: append(Unicode.Scalar(byte & ~0x20))
             }
         }
 
         mutating func writeOpaque(_ scalar: Unicode.Scalar) {
             switch options.caseMode {
-            case .keep: output.unicodeScalars.append(scalar)
-            case .lower: output.unicodeScalars.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
-            case .upper: output.unicodeScalars.append(contentsOf: scalar.properties.uppercaseMapping.unicodeScalars)
+            case .keep: append(scalar)
+            case .lower: for mapped in scalar.properties.lowercaseMapping.unicodeScalars { append(mapped) }
+            case .upper: for mapped in scalar.properties.uppercaseMapping.unicodeScalars { append(mapped) }
             }
         }
     }

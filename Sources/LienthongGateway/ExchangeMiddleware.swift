@@ -59,7 +59,7 @@ struct ExchangeMiddleware: RouterMiddleware {
 
         let notes = context.notes.current
         let status = problem?.status ?? Int(response?.status.code ?? 500)
-        let outcome: String = problem == nil ? "ok" : ([401, 403].contains(status) ? "denied" : "error")
+        let outcome: AuditOutcome = problem == nil ? .ok : ([400, 401, 403, 404, 409, 413, 415, 429].contains(status) ? .denied : .error)
         let target = notes.target.isEmpty ? request.uri.path : notes.target
         let seq: Int64
         do {

@@ -64,7 +64,8 @@ public final class Gateway: Sendable {
         clientConfiguration.connectionPool = .init(
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.outbound.maxConnectionsPerHost)
         clientConfiguration.timeout = .init(connect: .seconds(5))
-        httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        self.httpClient = httpClient
 
         let metrics = GatewayMetrics()
         let population = configuration.upstreams["population"].map {
@@ -76,6 +77,9 @@ public final class Gateway: Sendable {
             metrics: metrics, logger: logger)
         metrics.audit(seq: (try? auditStore.lastSeq()) ?? 0)
     }
+
+    /// The audit store (for operator tools running in the same process, e.g. the demo).
+    public var auditStore: SQLiteAuditStore { runtime.auditStore }
 
     /// Runs the listeners and background services until a signal (when `handleSignals`) or cancellation,
     /// then shuts down gracefully (listeners stop accepting, in-flight requests finish, upstream client closes).

@@ -1,4 +1,4 @@
-import Prometheus
+public import Prometheus
 
 /// The gateway's Prometheus metrics, on a registry of its own (so several gateways can live in one test process).
 public struct GatewayMetrics: Sendable {

@@ -82,20 +82,20 @@ final class GatewayRuntime: Sendable {
     /// Audits a TLS handshake on the partner listener.
     func auditHandshake(_ event: HandshakeEvent) async {
         var actor = "unknown"
-        var outcome = event.completed ? "ok" : "denied"
+        var outcome: AuditOutcome = event.completed ? .ok : .denied
         var reason = event.reason
         if let der = event.peerCertificateDER, let (certificate, pin) = try? parse(der: der) {
             if revocations.isRevoked(certificate) {
-                outcome = "denied"
+                outcome = .denied
                 reason = "revoked"
             } else if let member = policy.member(forPin: pin) {
                 actor = member.value
             } else {
-                outcome = "denied"
+                outcome = .denied
                 reason = "unregistered-certificate"
             }
         }
-        metrics.handshake(outcome: outcome, reason: reason.isEmpty ? "none" : reason)
+        metrics.handshake(outcome: outcome.rawValue, reason: reason.isEmpty ? "none" : reason)
         do {
             _ = try await audit(AuditEvent(
                 actor: actor, user: "", action: event.completed ? "connection.identified" : "connection.refused",

@@ -1,7 +1,8 @@
 public import HummingbirdCore
 public import Logging
 public import NIOCore
-import NIOSSL
+public import NIOSSL
+import NIOTLS
 
 /// What the partner listener saw of a TLS handshake; handed to the audit log.
 public struct HandshakeEvent: Sendable {

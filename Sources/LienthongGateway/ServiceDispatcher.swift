@@ -55,21 +55,7 @@ struct ServiceDispatcher: Sendable {
     }
 
     private func decode<T: Decodable>(_ body: Data) throws(GatewayProblem) -> T {
-        do {
-            return try JSONDecoder().decode(T.self, from: body)
-        } catch let problem as GatewayProblem {
-            throw problem
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw GatewayProblem(.badRequest, detail: "missing field \(key.stringValue)")
-        } catch let DecodingError.typeMismatch(_, context) {
-            throw GatewayProblem(.badRequest, detail: "wrong type for field \(context.codingPath.map(\.stringValue).joined(separator: "."))")
-        } catch let DecodingError.valueNotFound(_, context) {
-            throw GatewayProblem(.badRequest, detail: "null for field \(context.codingPath.map(\.stringValue).joined(separator: "."))")
-        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
-            throw GatewayProblem(.badRequest, detail: "invalid value for field \(context.codingPath.map(\.stringValue).joined(separator: "."))")
-        } catch {
-            throw GatewayProblem(.badRequest, detail: "body is not valid JSON for this service")
-        }
+        try ContractValidation.decode(T.self, from: body)
     }
 
     private func encode<T: Encodable>(_ value: T) throws(GatewayProblem) -> Data {

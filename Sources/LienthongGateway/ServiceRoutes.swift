@@ -43,7 +43,7 @@ struct ServiceRoutes {
         }
         var request = request
         let body = try await request.collectBody(upTo: runtime.configuration.partner.maxBodyBytes)
-        let bytes = Data(buffer: body)
+        let bytes = Data(body.readableBytesView)
         context.notes.update { $0.requestHash = Data(SHA256.hash(data: bytes)).base64EncodedString() }
 
         let result = try await runtime.services.call(

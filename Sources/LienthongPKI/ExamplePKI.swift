@@ -130,7 +130,13 @@ public enum ExamplePKI {
         var number = 1
         var interval = 30 * day
         if FileManager.default.fileExists(atPath: crlFile.path) {
-            let existing = try RevocationList(fileContents: Array(readText(crlFile).utf8))
+            let existing: RevocationList
+            do {
+                existing = try RevocationList(fileContents: readBytes(crlFile))
+            } catch var error as PKIError {
+                error.file = error.file ?? crlFile.path
+                throw error
+            }
             guard existing.isSignatureValid(issuer: ca.certificate) else {
                 throw PKIError(code: .notIssuedByAuthority, reason: "existing CRL is not signed by this CA", file: crlFile.path)
             }
@@ -188,9 +194,13 @@ public enum ExamplePKI {
     }
 
     static func readText(_ url: URL) throws -> String {
+        String(decoding: try readBytes(url), as: UTF8.self)
+    }
+
+    static func readBytes(_ url: URL) throws -> [UInt8] {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw PKIError(code: .fileUnreadable, reason: "file cannot be read", file: url.path)
         }
-        return String(decoding: data, as: UTF8.self)
+        return Array(data)
     }
 }

@@ -23,10 +23,13 @@ public struct PopulationAdapter: Sendable {
     public let endpoint: String
     /// The client used for every call.
     public let httpClient: HTTPClient
-    /// Bound on each whole call, from sending the request to the last byte of the answer.
+    /// Bound on each call: connecting and the answer's head within `timeout`, the last byte of the answer
+    /// within `timeout` + 250 ms.
     public let timeout: Duration
     /// Which lookup fields each purpose may receive.
     public let policy: PurposePolicy
+    /// How long after ``timeout`` the outer bound fires (it only matters for an answer body that stalls).
+    static let bodyGrace: Duration = .milliseconds(250)
     /// Largest answer accepted, in bytes.
     public static let maxResponseBytes = 1 << 20
 
@@ -99,7 +102,10 @@ public struct PopulationAdapter: Sendable {
         let prepared = http
         let exchange: Exchange
         do {
-            exchange = try await Self.withDeadline(timeout) {
+            // AsyncHTTPClient's deadline covers connecting and the response head (and, when connecting keeps
+            // failing, reports the connection error at the deadline); the outer bound, a little later so that
+            // error wins the race, also covers reading the body.
+            exchange = try await Self.withDeadline(timeout + Self.bodyGrace) {
                 let response = try await client.execute(prepared, timeout: TimeAmount(timeout))
                 let body = try await response.body.collect(upTo: Self.maxResponseBytes)
                 return Exchange(status: Int(response.status.code), body: Array(body.readableBytesView))

@@ -1,0 +1,193 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import LienthongAdapters
+import LienthongAudit
+import LienthongClient
+import LienthongConfig
+import LienthongGateway
+import LienthongPKI
+import LienthongSimulators
+import Logging
+import NIOSSL
+
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks that print ratios against a baseline measured in the same run (not part of CI).",
+        subcommands: [Sync.self, Audit.self])
+
+    /// Latency samples and throughput of one load run.
+    struct Figures {
+        var requests: Int
+        var errors: Int
+        var seconds: Double
+        var latencies: [Double]   // milliseconds, sorted
+
+        var perSecond: Double { Double(requests) / seconds }
+        func percentile(_ p: Double) -> Double {
+            guard !latencies.isEmpty else { return .nan }
+            return latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]
+        }
+    }
+
+    /// Runs `connections` loops of `call` for `seconds`.
+    static func load(connections: Int, seconds: Double, _ call: @escaping @Sendable (Int) async -> Bool) async -> Figures {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        let start = ContinuousClock.now
+        let results = await withTaskGroup(of: ([Double], Int).self) { group in
+            for worker in 0..<connections {
+                group.addTask {
+                    var samples: [Double] = []
+                    var errors = 0
+                    var i = worker
+                    while ContinuousClock.now < deadline {
+                        let t0 = ContinuousClock.now
+                        if await call(i) { samples.append((ContinuousClock.now - t0).milliseconds) } else { errors += 1 }
+                        i += connections
+                    }
+                    return (samples, errors)
+                }
+            }
+            var all: [Double] = []
+            var errors = 0
+            for await (samples, e) in group { all += samples; errors += e }
+            return (all, errors)
+        }
+        let elapsed = (ContinuousClock.now - start).milliseconds / 1000
+        return Figures(requests: results.0.count, errors: results.1, seconds: elapsed, latencies: results.0.sorted())
+    }
+
+    struct Sync: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "population.verify-citizen through the gateway vs straight to the simulator (mTLS, keep-alive).")
+        @Option(help: "Connection counts.") var connections: String = "1,16,64"
+        @Option(help: "Seconds per measurement.") var seconds: Double = 5
+        @Option(help: "Citizens in the synthetic register.") var citizens: Int = 2000
+
+        func run() async throws {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-bench-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let setup = DemoSetup(directory: dir)
+            try setup.ensurePKI()
+            let register = SyntheticPopulation.generate(citizens: citizens, seed: 7).filter { $0.personalId != nil }
+            let logger = Logs.bootstrap(level: "error")
+            let simPort = Ports.anyFree()
+            try setup.writeConfiguration(partnerPort: 0, adminPort: 0, populationPort: simPort)
+            var config = try ConfigurationLoader.load(path: setup.configFile.path)
+            config.audit.checkpointEvery = 10_000
+            let gateway = try Gateway(configuration: config, logger: logger)
+            let server = try TLSProfile.loadIdentity(
+                certificateFile: setup.certs.appendingPathComponent("server.pem").path,
+                keyFile: setup.certs.appendingPathComponent("server-key.pem").path)
+            let roots = try TLSProfile.loadCertificates(file: setup.certs.appendingPathComponent("ca.pem").path)
+            let simulator = PopulationSimulator.makeApplication(
+                host: "127.0.0.1", port: simPort,
+                tls: TLSProfile.mutualServer(certificateChain: server.chain, privateKey: server.key, trustRoots: roots),
+                citizens: register, faults: FaultInjector(), logger: logger, onServerRunning: { _ in })
+            let counts = connections.split(separator: ",").compactMap { Int($0) }
+            let seconds = self.seconds
+            let (readyStream, ready) = AsyncStream<GatewayEndpoints>.makeStream()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await simulator.run() }
+                group.addTask { try await gateway.run { ready.yield($0) } }
+                var iterator = readyStream.makeAsyncIterator()
+                guard let endpoints = await iterator.next() else { return }
+                let bodies = try register.map {
+                    try JSONEncoder().encode(VerifyCitizenRequest(personalId: $0.personalId!, fullName: $0.fullName, dateOfBirth: $0.dateOfBirth))
+                }
+                let requests = register.map { VerifyCitizenRequest(personalId: $0.personalId!, fullName: $0.fullName, dateOfBirth: $0.dateOfBirth) }
+                print("lienthong bench sync: population.verify-citizen, \(register.count) citizens, \(seconds)s per run, mTLS keep-alive")
+                print("conns | direct req/s  p50 ms  p99 ms | gateway req/s  p50 ms  p99 ms | ratio gw/direct")
+                for n in counts {
+                    let labour = try PartnerClient(
+                        baseURL: "https://127.0.0.1:\(endpoints.partnerPort)",
+                        certificateFile: setup.certs.appendingPathComponent("gov.labour.dongnai.pem").path,
+                        keyFile: setup.certs.appendingPathComponent("gov.labour.dongnai-key.pem").path,
+                        caFile: setup.certs.appendingPathComponent("ca.pem").path, maxConnections: n)
+                    let direct = try PartnerClient(
+                        baseURL: "https://127.0.0.1:\(simPort)",
+                        certificateFile: setup.certs.appendingPathComponent("gateway.pem").path,
+                        keyFile: setup.certs.appendingPathComponent("gateway-key.pem").path,
+                        caFile: setup.certs.appendingPathComponent("ca.pem").path, maxConnections: n)
+                    let adapter = PopulationAdapter(
+                        endpoint: "https://127.0.0.1:\(simPort)/soap", httpClient: direct.http, timeout: .seconds(10))
+                    // Warm both paths (connections, caches) before measuring.
+                    _ = await Bench.load(connections: n, seconds: 0.5) { i in
+                        (try? await adapter.verifyCitizen(requests[i % requests.count], requestID: "warm")) != nil
+                    }
+                    let d = await Bench.load(connections: n, seconds: seconds) { i in
+                        (try? await adapter.verifyCitizen(requests[i % requests.count], requestID: "bench")) != nil
+                    }
+                    _ = await Bench.load(connections: n, seconds: 0.5) { i in
+                        (try? await labour.call(service: "population.verify-citizen", body: bodies[i % bodies.count],
+                                                user: "bench", purpose: "asxh.verify-beneficiary").status) == 200
+                    }
+                    let g = await Bench.load(connections: n, seconds: seconds) { i in
+                        (try? await labour.call(service: "population.verify-citizen", body: bodies[i % bodies.count],
+                                                user: "bench", purpose: "asxh.verify-beneficiary").status) == 200
+                    }
+                    print(String(format: "%5d | %13.0f %7.2f %7.2f | %13.0f %7.2f %7.2f | %.2f%@",
+                                 n, d.perSecond, d.percentile(0.5), d.percentile(0.99),
+                                 g.perSecond, g.percentile(0.5), g.percentile(0.99), g.perSecond / d.perSecond,
+                                 d.errors + g.errors > 0 ? " (errors: direct \(d.errors), gateway \(g.errors))" : ""))
+                    try await labour.shutdown()
+                    try await direct.shutdown()
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
+    struct Audit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Audit appends/s (group commit vs one commit per record) and verify records/s.")
+        @Option(help: "Records to append.") var records: Int = 20_000
+        @Option(help: "Concurrent appenders.") var concurrency: Int = 64
+
+        func run() async throws {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-bench-audit-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let keys = try AuditKeys.generate(subjectKeyFile: dir.appendingPathComponent("s.key").path, signingKeyFile: dir.appendingPathComponent("k.pem").path)
+            func event(_ i: Int) -> AuditEvent {
+                AuditEvent(actor: "gov.labour.dongnai", user: "bench", action: "service.call", target: "population.verify-citizen",
+                           ref: UUID().uuidString, purpose: "asxh.verify-beneficiary", outcome: .ok, status: 200,
+                           subjectPersonalID: String(format: "075%09d", i))
+            }
+            // Baseline: one appender, so every record is its own commit (fsync).
+            let serialStore = try SQLiteAuditStore(path: dir.appendingPathComponent("serial.sqlite").path, keys: keys)
+            let serialCount = max(200, records / 50)
+            let t0 = ContinuousClock.now
+            for i in 0..<serialCount { _ = try await serialStore.append(event(i)) }
+            let serialRate = Double(serialCount) / ((ContinuousClock.now - t0).milliseconds / 1000)
+
+            let store = try SQLiteAuditStore(path: dir.appendingPathComponent("group.sqlite").path, keys: keys)
+            let t1 = ContinuousClock.now
+            let concurrency = self.concurrency
+            let records = self.records
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<concurrency {
+                    group.addTask {
+                        var i = worker
+                        while i < records { _ = try await store.append(event(i)); i += concurrency }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let groupRate = Double(records) / ((ContinuousClock.now - t1).milliseconds / 1000)
+            let t2 = ContinuousClock.now
+            let result = try store.verify(publicKey: keys.signingKey.publicKey)
+            let verifyRate = Double(result.recordsChecked) / ((ContinuousClock.now - t2).milliseconds / 1000)
+            print("lienthong bench audit (synchronous = FULL)")
+            print(String(format: "appends/s, one commit per record (1 appender, %d records): %.0f", serialCount, serialRate))
+            print(String(format: "appends/s, group commit (%d appenders, %d records):       %.0f  (ratio %.1fx)", concurrency, records, groupRate, groupRate / serialRate))
+            print(String(format: "audit verify: %.0f records/s (%d records, intact: %@)", verifyRate, result.recordsChecked, result.isIntact ? "yes" : "no"))
+        }
+    }
+}
+
+extension Duration {
+    var milliseconds: Double {
+        let (s, atto) = components
+        return Double(s) * 1000 + Double(atto) / 1e15
+    }
+}
