@@ -43,6 +43,12 @@ public final class FaultInjector: Sendable {
         public var latency: Duration
         /// What to do.
         public var action: Action
+
+        /// Creates a decision.
+        public init(latency: Duration, action: Action) {
+            self.latency = latency
+            self.action = action
+        }
     }
 
     /// The state as shown by `GET /_sim/faults`.

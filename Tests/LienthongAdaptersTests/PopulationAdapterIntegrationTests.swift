@@ -7,7 +7,6 @@ import LienthongPKI
 import LienthongSimulators
 import Logging
 import NIOCore
-import NIOFoundationCompat
 import NIOSSL
 import XCTest
 
@@ -253,14 +252,14 @@ final class PopulationAdapterIntegrationTests: XCTestCase {
             request.body = .bytes(ByteBuffer(string: #"{"latencyMs":20,"errorRate":1,"downForMs":60000}"#))
             let response = try await self.client.execute(request, timeout: .seconds(5))
             XCTAssertEqual(response.status, .ok)
-            let snapshot = try JSONDecoder().decode(FaultInjector.Snapshot.self, from: Data(buffer: try await response.body.collect(upTo: 10_000)))
+            let snapshot = try JSONDecoder().decode(FaultInjector.Snapshot.self, from: Data(try await response.body.collect(upTo: 10_000).readableBytesView))
             XCTAssertTrue(snapshot.down)
             XCTAssertEqual(snapshot.latencyMs, 20)
             XCTAssertEqual(faults.snapshot().errorRate, 1)
             // Close-the-connection downtime is seen as unavailable too.
             faults.apply(.init(downMode: .closeConnection))
             do throws(GatewayProblem) {
-                _ = try await self.adapter(port).lookupCitizen(LookupCitizenRequest(personalId: Self.registered.personalID), purpose: "labor.analysis", requestID: "f1")
+                _ = try await self.adapter(port, timeout: .seconds(1)).lookupCitizen(LookupCitizenRequest(personalId: Self.registered.personalID), purpose: "labor.analysis", requestID: "f1")
                 XCTFail("answered while down")
             } catch {
                 XCTAssertEqual(error.code, .upstreamUnavailable)

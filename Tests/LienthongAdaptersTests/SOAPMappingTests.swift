@@ -66,7 +66,11 @@ final class SOAPMappingTests: XCTestCase {
         let text = String(decoding: bytes, as: UTF8.self)
         XCTAssertTrue(text.contains("<faultcode>soap:Server</faultcode>"))
         guard case .fault(let back) = try SOAPEnvelope.decode(bytes).body else { return XCTFail("no fault") }
-        XCTAssertEqual(back, fault)
+        XCTAssertEqual(back.code, fault.code)
+        XCTAssertEqual(back.string, fault.string)
+        XCTAssertEqual(back.actor, fault.actor)
+        XCTAssertEqual(back.detail?.map(\.name), [PopulationSOAP.name("MaLoi")])
+        XCTAssertEqual(back.detail?.first?.text, "E42")
     }
 
     func testFaultCodeResolvesAgainstDocumentPrefixes() throws {
@@ -164,5 +168,37 @@ extension String {
         let nfd = decomposedStringWithCanonicalMapping
         precondition(Array(nfd.utf8) != Array(self.utf8), "test string has no composed characters")
         return nfd
+    }
+}
+
+final class UpstreamContractExampleTests: XCTestCase {
+    private func example(_ name: String) throws -> [UInt8] {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return Array(try Data(contentsOf: root.appendingPathComponent("Contracts/upstream/\(name)")))
+    }
+
+    func testContractExamplesDecode() throws {
+        guard case .payload(let lookup) = try SOAPEnvelope.decode(try example("population-LayThongTinCongDan-request.xml")).body,
+            case .lookup(let number) = try PopulationSOAP.Request(lookup)
+        else { return XCTFail("lookup request") }
+        XCTAssertEqual(number, "075190012345")
+        guard case .payload(let found) = try SOAPEnvelope.decode(try example("population-LayThongTinCongDan-response.xml")).body,
+            case .citizen(let citizen?) = try PopulationSOAP.Response(found, operation: .layThongTinCongDan)
+        else { return XCTFail("lookup response") }
+        XCTAssertEqual(citizen.personalID, number)
+        XCTAssertEqual(try PersonalID(citizen.personalID).sex, citizen.sex)
+        guard case .payload(let missing) = try SOAPEnvelope.decode(try example("population-LayThongTinCongDan-response-notfound.xml")).body else {
+            return XCTFail("not found")
+        }
+        XCTAssertEqual(try PopulationSOAP.Response(missing, operation: .layThongTinCongDan), .citizen(nil))
+        guard case .payload(let find) = try SOAPEnvelope.decode(try example("population-TimSoDinhDanh-request.xml")).body,
+            case .findPersonalID = try PopulationSOAP.Request(find)
+        else { return XCTFail("find request") }
+        guard case .payload(let answer) = try SOAPEnvelope.decode(try example("population-TimSoDinhDanh-response.xml")).body,
+            case .personalID(let child?) = try PopulationSOAP.Response(answer, operation: .timSoDinhDanh)
+        else { return XCTFail("find response") }
+        XCTAssertEqual(try PersonalID(child).birthYear, 2016)
+        guard case .fault(let fault) = try SOAPEnvelope.decode(try example("population-fault.xml")).body else { return XCTFail("fault") }
+        XCTAssertEqual(fault.code, SOAPFault.client)
     }
 }

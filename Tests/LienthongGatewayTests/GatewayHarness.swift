@@ -1,0 +1,166 @@
+import AsyncHTTPClient
+import Foundation
+import LienthongAudit
+import LienthongClient
+import LienthongConfig
+import LienthongGateway
+import LienthongPKI
+import LienthongSimulators
+import Logging
+import NIOSSL
+import X509
+
+/// A real gateway and a real population simulator on 127.0.0.1 ephemeral ports, with an example PKI
+/// and a set of deliberately bad client certificates, in a temporary folder.
+final class GatewayHarness: @unchecked Sendable {
+    // @unchecked: every stored property is set once in `start` before the harness is shared; tests only read them.
+    let dir: URL
+    var certs: URL { dir.appendingPathComponent("certs") }
+    let faults = FaultInjector()
+    let register: [SyntheticCitizen]
+    var endpoints: GatewayEndpoints!
+    var configuration: GatewayConfiguration!
+    var gateway: Gateway!
+    private var tasks: [Task<Void, any Error>] = []
+
+    static let members = ["gov.labour.dongnai", "bank.970436", "gov.ioc.dongnai"]
+    /// Bad identities written next to the members' certificates, all pinned to the labour department so that
+    /// only the TLS checks (or the CRL) can refuse them.
+    static let badIdentities = ["expired", "not-yet-valid", "server-eku-only", "other-ca", "self-signed", "to-revoke"]
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-gw-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        register = SyntheticPopulation.generate(citizens: 300, seed: 11)
+    }
+
+    /// Starts simulator (unless `upstream` is false: then the upstream port has nothing listening) and gateway.
+    func start(upstream: Bool = true, timeoutMs: Int = 1500, maxBodyBytes: Int = 4096) async throws {
+        try ExamplePKI.create(at: certs, members: Self.members)
+        let ca = try CertificateAuthority(
+            certificatePEM: String(contentsOf: certs.appendingPathComponent("ca.pem"), encoding: .utf8),
+            privateKeyPEM: String(contentsOf: certs.appendingPathComponent("ca-key.pem"), encoding: .utf8))
+        let now = Date()
+        let day: TimeInterval = 86_400
+        let other = try CertificateAuthority.create(commonName: "Other CA", validity: now.addingTimeInterval(-day)...now.addingTimeInterval(day * 30))
+        let bad: [String: IssuedIdentity] = [
+            "expired": try ca.issueClient(commonName: "gov.labour.dongnai", validity: now.addingTimeInterval(-30 * day)...now.addingTimeInterval(-day)),
+            "not-yet-valid": try ca.issueClient(commonName: "gov.labour.dongnai", validity: now.addingTimeInterval(day)...now.addingTimeInterval(30 * day)),
+            "server-eku-only": try ca.issueClient(commonName: "gov.labour.dongnai", validity: now.addingTimeInterval(-day)...now.addingTimeInterval(30 * day), extendedKeyUsage: [.serverAuth]),
+            "other-ca": try other.issueClient(commonName: "gov.labour.dongnai", validity: now.addingTimeInterval(-day)...now.addingTimeInterval(30 * day)),
+            "self-signed": try SelfSigned.client(commonName: "gov.labour.dongnai", validity: now.addingTimeInterval(-day)...now.addingTimeInterval(30 * day)),
+            "to-revoke": try ca.issueClient(commonName: "gov.labour.dongnai", validity: now.addingTimeInterval(-day)...now.addingTimeInterval(30 * day)),
+        ]
+        for (name, identity) in bad {
+            try identity.certificatePEM.write(to: certs.appendingPathComponent("\(name).pem"), atomically: true, encoding: .utf8)
+            try identity.privateKeyPEM.write(to: certs.appendingPathComponent("\(name)-key.pem"), atomically: true, encoding: .utf8)
+        }
+        let pins = try ExamplePKI.readPins(file: certs.appendingPathComponent("pins.txt"))
+        let labourPins = pins.filter { $0.member == "gov.labour.dongnai" }.map(\.pin) + Self.badIdentities.map { bad[$0]!.pin }
+        let bankPin = pins.first { $0.member == "bank.970436" }!.pin
+
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        var simPort = 1   // nothing listens on port 1 of loopback
+        if upstream {
+            let identity = try TLSProfile.loadIdentity(
+                certificateFile: certs.appendingPathComponent("server.pem").path, keyFile: certs.appendingPathComponent("server-key.pem").path)
+            let roots = try TLSProfile.loadCertificates(file: certs.appendingPathComponent("ca.pem").path)
+            let (stream, ready) = AsyncStream<Int>.makeStream()
+            let app = PopulationSimulator.makeApplication(
+                host: "127.0.0.1", port: 0,
+                tls: TLSProfile.mutualServer(certificateChain: identity.chain, privateKey: identity.key, trustRoots: roots),
+                citizens: register, faults: faults, logger: logger, onServerRunning: { ready.yield($0) })
+            tasks.append(Task { try await app.run() })
+            var iterator = stream.makeAsyncIterator()
+            simPort = await iterator.next() ?? 1
+        }
+
+        let quoted = { (list: [String]) in list.map { "\"\($0)\"" }.joined(separator: ", ") }
+        let toml = """
+        purposes = ["asxh.verify-beneficiary", "labor.analysis"]
+        [gateway]
+        data_dir = "data"
+        [partner]
+        listen = "127.0.0.1:0"
+        certificate = "certs/server.pem"
+        private_key = "certs/server-key.pem"
+        trust_anchors = ["certs/ca.pem"]
+        crl_files = ["certs/crl.pem"]
+        crl_reload_seconds = 1
+        max_body_bytes = \(maxBodyBytes)
+        [admin]
+        listen = "127.0.0.1:0"
+        [outbound]
+        certificate = "certs/gateway.pem"
+        private_key = "certs/gateway-key.pem"
+        trust_anchors = ["certs/ca.pem"]
+        [audit]
+        subject_key_file = "data/subject.key"
+        signing_key_file = "data/signing.pem"
+        checkpoint_every = 50
+        [upstreams.population]
+        url = "https://127.0.0.1:\(simPort)/soap"
+        timeout_ms = \(timeoutMs)
+        [[members]]
+        id = "gov.labour.dongnai"
+        pins = [\(quoted(labourPins))]
+        [[members.grants]]
+        service = "population.verify-citizen"
+        purposes = ["asxh.verify-beneficiary"]
+        [[members.grants]]
+        service = "population.lookup-citizen"
+        purposes = ["asxh.verify-beneficiary", "labor.analysis"]
+        [[members.grants]]
+        service = "directory.banks"
+        [[members]]
+        id = "bank.970436"
+        pins = ["\(bankPin)"]
+        [[members.grants]]
+        service = "directory.banks"
+        """
+        let configFile = dir.appendingPathComponent("lienthong.toml")
+        try toml.write(to: configFile, atomically: true, encoding: .utf8)
+        configuration = try ConfigurationLoader.load(path: configFile.path, environment: [:])
+        gateway = try Gateway(configuration: configuration, logger: logger)
+        let (stream, ready) = AsyncStream<GatewayEndpoints>.makeStream()
+        let gateway = self.gateway!
+        tasks.append(Task { try await gateway.run { ready.yield($0) } })
+        var iterator = stream.makeAsyncIterator()
+        endpoints = await iterator.next()!
+    }
+
+    /// A client presenting `name`'s certificate (a member id or one of ``badIdentities``).
+    func client(_ name: String, tweak: (inout TLSConfiguration) -> Void = { _ in }) throws -> PartnerClient {
+        try PartnerClient(
+            baseURL: "https://127.0.0.1:\(endpoints.partnerPort)",
+            certificateFile: certs.appendingPathComponent("\(name).pem").path,
+            keyFile: certs.appendingPathComponent("\(name)-key.pem").path,
+            caFile: certs.appendingPathComponent("ca.pem").path, tlsTweak: tweak)
+    }
+
+    /// Audit records so far.
+    func auditRecords() throws -> [AuditRecord] { try gateway.auditStore.records(from: 1, limit: 1_000_000) }
+
+    /// Polls the audit log until `predicate` holds for some record (handshake records land asynchronously).
+    func waitForAudit(_ predicate: (AuditRecord) -> Bool, timeout: Duration = .seconds(5)) async throws -> AuditRecord? {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let hit = try auditRecords().first(where: predicate) { return hit }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return nil
+    }
+
+    /// A plain-HTTP GET on the admin listener.
+    func admin(_ path: String) async throws -> (status: Int, body: String) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(endpoints.adminPort)\(path)"), timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), String(buffer: body))
+    }
+
+    func stop() async {
+        for task in tasks.reversed() { task.cancel() }
+        for task in tasks { _ = await task.result }
+        try? FileManager.default.removeItem(at: dir)
+    }
+}
