@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs the system packages the build and tests need (Debian). Idempotent; run as root (or with sudo).
+set -euo pipefail
+need=()
+dpkg -s libsqlite3-dev >/dev/null 2>&1 || need+=(libsqlite3-dev)
+if ((${#need[@]})); then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
+fi
+# The audit export re-verification test uses Python's `cryptography` (independent of our Swift code).
+python3 -c 'import cryptography' 2>/dev/null || python3 -m pip install --quiet cryptography
