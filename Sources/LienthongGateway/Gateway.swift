@@ -34,6 +34,8 @@ public final class Gateway: Sendable {
     let runtime: GatewayRuntime
     private let httpClient: HTTPClient
     private let partnerSSLContext: NIOSSLContext
+    /// The running service group, so ``shutdown()`` can stop it gracefully.
+    private let runningGroup = Mutex<ServiceGroup?>(nil)
 
     /// Opens storage, loads keys and certificates, and prepares the upstream client.
     /// Nothing listens until ``run(handleSignals:onReady:)``.
@@ -78,6 +80,13 @@ public final class Gateway: Sendable {
             services: ServiceDispatcher(population: population, banks: BankDirectory.seed, metrics: metrics),
             metrics: metrics, logger: logger)
         metrics.audit(seq: (try? auditStore.lastSeq()) ?? 0)
+    }
+
+    /// Stops a running gateway gracefully: listeners stop accepting, in-flight requests finish,
+    /// a last checkpoint is written; ``run(handleSignals:onReady:)`` then returns.
+    public func shutdown() async {
+        let group = runningGroup.withLock { $0 }
+        await group?.triggerGracefulShutdown()
     }
 
     /// The audit store (for operator tools running in the same process, e.g. the demo).
@@ -127,6 +136,8 @@ public final class Gateway: Sendable {
             services: [.init(service: partner), .init(service: admin), .init(service: background)],
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
             logger: runtime.logger))
+        runningGroup.withLock { $0 = group }
+        defer { runningGroup.withLock { $0 = nil } }
         runtime.logger.info("gateway starting", metadata: [
             "partner": "\(configuration.partner.listen)", "admin": "\(configuration.admin.listen)",
         ])

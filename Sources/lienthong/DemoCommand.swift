@@ -9,6 +9,7 @@ import LienthongPKI
 import LienthongSimulators
 import Logging
 import NIOSSL
+import ServiceLifecycle
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -42,10 +43,11 @@ struct Demo: AsyncParsableCommand {
             tls: TLSProfile.mutualServer(certificateChain: serverIdentity.chain, privateKey: serverIdentity.key, trustRoots: roots),
             citizens: register, faults: FaultInjector(), logger: logger, onServerRunning: { _ in })
 
+        let simulatorGroup = ServiceGroup(configuration: .init(services: [.init(service: simulator)], logger: logger))
         let (readyStream, ready) = AsyncStream<GatewayEndpoints>.makeStream()
         let once = self.once
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await simulator.run() }
+            group.addTask { try await simulatorGroup.run() }
             group.addTask { try await gateway.run(handleSignals: !once) { ready.yield($0) } }
             var iterator = readyStream.makeAsyncIterator()
             guard let endpoints = await iterator.next() else { return }
@@ -53,13 +55,16 @@ struct Demo: AsyncParsableCommand {
             let steps = await scenario.run()
             DemoScenario.printSummary(steps, endpoints: endpoints, setup: setup)
             if once {
-                group.cancelAll()
+                await gateway.shutdown()
+                await simulatorGroup.triggerGracefulShutdown()
+                try await group.waitForAll()
                 if steps.contains(where: { !$0.held }) { throw ExitCode(1) }
             } else {
                 print("\nServing until Ctrl-C. The same setup runs later with: lienthong serve --config \(setup.configFile.path)")
                 print("(start the upstream too: lienthong sim population --certs \(setup.certs.path) --data \(setup.citizensFile.path) --listen 127.0.0.1:\(simPort))")
                 try await group.next()
-                group.cancelAll()
+                await simulatorGroup.triggerGracefulShutdown()
+                await gateway.shutdown()
             }
         }
     }

@@ -260,7 +260,8 @@ final class SQLiteAuditStoreTests: XCTestCase {
         XCTAssertEqual(swift.recordsChecked, 350)
 
         // Tamper with record 42 in the export.
-        var lines = try String(contentsOf: recordsURL, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let originalLines = try String(contentsOf: recordsURL, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        var lines = originalLines
         XCTAssertTrue(lines[41].contains("\"seq\":42,"))
         lines[41] = Substring(lines[41].replacingOccurrences(of: "\"outcome\":\"ok\"", with: "\"outcome\":\"denied\""))
         let tamperedURL = directory.appendingPathComponent("tampered.jsonl")
@@ -273,7 +274,7 @@ final class SQLiteAuditStoreTests: XCTestCase {
 
         // Truncate the export after 250 records: the checkpoint at 300 is dangling.
         let truncatedURL = directory.appendingPathComponent("truncated.jsonl")
-        try (lines[0..<250].joined(separator: "\n") + "\n").write(to: truncatedURL, atomically: true, encoding: .utf8)
+        try (originalLines[0..<250].joined(separator: "\n") + "\n").write(to: truncatedURL, atomically: true, encoding: .utf8)
         let truncatedPython = try runPython(truncatedURL, checkpointsURL, keyURL)
         XCTAssertEqual(truncatedPython.status, 1, truncatedPython.output)
         XCTAssertTrue(truncatedPython.output.contains("first bad seq 300"), truncatedPython.output)

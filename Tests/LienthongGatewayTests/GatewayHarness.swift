@@ -22,6 +22,7 @@ final class GatewayHarness: @unchecked Sendable {
     var configuration: GatewayConfiguration!
     var gateway: Gateway!
     private var tasks: [Task<Void, any Error>] = []
+    private var gatewayTask: Task<Void, any Error>?
 
     static let members = ["gov.labour.dongnai", "bank.970436", "gov.ioc.dongnai"]
     /// Bad identities written next to the members' certificates, all pinned to the labour department so that
@@ -124,7 +125,7 @@ final class GatewayHarness: @unchecked Sendable {
         gateway = try Gateway(configuration: configuration, logger: logger)
         let (stream, ready) = AsyncStream<GatewayEndpoints>.makeStream()
         let gateway = self.gateway!
-        tasks.append(Task { try await gateway.run { ready.yield($0) } })
+        gatewayTask = Task { try await gateway.run { ready.yield($0) } }
         var iterator = stream.makeAsyncIterator()
         endpoints = await iterator.next()!
     }
@@ -159,6 +160,7 @@ final class GatewayHarness: @unchecked Sendable {
     }
 
     func stop() async {
+        if let gatewayTask { await gateway.shutdown(); _ = await gatewayTask.result }
         for task in tasks.reversed() { task.cancel() }
         for task in tasks { _ = await task.result }
         try? FileManager.default.removeItem(at: dir)

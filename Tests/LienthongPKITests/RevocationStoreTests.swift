@@ -45,6 +45,8 @@ final class RevocationStoreTests: XCTestCase {
         try ExamplePKI.revoke(certificateFile: f.dir.appendingPathComponent("bank.970436.pem"), caDirectory: f.dir, crlFile: f.crl)
         let store = try RevocationStore(files: [f.crl.path], trustAnchors: [f.ca])
         XCTAssertTrue(store.isRevoked(f.member))
+        let fresh = f.dir.appendingPathComponent("fresh.pem")
+        try FileManager.default.copyItem(at: f.crl, to: fresh)
 
         try Data("-----BEGIN X509 CRL-----\nnot base64 at all\n-----END X509 CRL-----\n".utf8).write(to: f.crl)
         let problems = store.reloadIfChanged()
@@ -56,15 +58,17 @@ final class RevocationStoreTests: XCTestCase {
         XCTAssertEqual(store.currentProblems().map(\.code), [.malformed])
         XCTAssertEqual(store.reloadIfChanged(), [], "reported once per change")
 
-        // A good file again clears the problem.
-        try ExamplePKI.revoke(certificateFile: f.dir.appendingPathComponent("fin.napas.pem"), caDirectory: f.dir, crlFile: f.dir.appendingPathComponent("fresh.pem"))
+        // A vanished file is reported and changes nothing; a good, newer file again clears the problem.
         try FileManager.default.removeItem(at: f.crl)
         XCTAssertEqual(store.reloadIfChanged().map(\.code), [.unreadable])
         XCTAssertTrue(store.isRevoked(f.member))
-        try FileManager.default.moveItem(at: f.dir.appendingPathComponent("fresh.pem"), to: f.crl)
+        XCTAssertFalse(store.isRevoked(f.other))
+        try ExamplePKI.revoke(certificateFile: f.dir.appendingPathComponent("fin.napas.pem"), caDirectory: f.dir, crlFile: fresh)
+        try FileManager.default.moveItem(at: fresh, to: f.crl)
         XCTAssertEqual(store.reloadIfChanged(), [])
         XCTAssertEqual(store.currentProblems(), [])
-        XCTAssertFalse(store.isRevoked(f.member))
+        XCTAssertEqual(store.lists()[f.crl.path]?.number, 3)
+        XCTAssertTrue(store.isRevoked(f.member))
         XCTAssertTrue(store.isRevoked(f.other))
     }
 
