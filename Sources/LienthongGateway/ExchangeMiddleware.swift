@@ -80,7 +80,14 @@ struct ExchangeMiddleware: RouterMiddleware {
             return Self.problemResponse(GatewayProblem(.internal, detail: "audit log unavailable"), requestID: context.requestID)
         }
 
-        runtime.metrics.request(service: notes.target.isEmpty ? "other" : notes.target, status: status, duration: ContinuousClock.now - started)
+        let elapsed = ContinuousClock.now - started
+        runtime.metrics.request(service: notes.target.isEmpty ? "other" : notes.target, status: status, duration: elapsed)
+        // Access log: ids, codes and timings only; never a body, a personal id or a name.
+        runtime.logger.info("exchange", metadata: [
+            "requestId": .string(context.requestID), "member": .string(context.member?.value ?? "unknown"),
+            "target": .string(target), "status": .stringConvertible(status), "auditSeq": .stringConvertible(seq),
+            "ms": .stringConvertible((elapsed / .microseconds(1)).rounded() / 1000),
+        ])
         var out = problem.map { Self.problemResponse($0, requestID: context.requestID) } ?? response!
         out.headers[.requestID] = context.requestID
         out.headers[.auditSeq] = String(seq)

@@ -78,8 +78,20 @@ public enum CertificatePin {
     ///
     /// The same value curl's `--pinnedpubkey` takes after `"sha256//"`. It survives re-issuing a certificate
     /// for the same key and changes when the key changes.
+    ///
+    /// Note: swift-certificates' `Certificate.PublicKey.subjectPublicKeyInfoBytes` is only the key inside the
+    /// SPKI's BIT STRING, not the SPKI DER; hashing it gives a different value from curl's and OpenSSL's pins.
+    /// This function serialises the whole SubjectPublicKeyInfo.
     public static func pin(of certificate: Certificate) -> String {
-        pin(subjectPublicKeyInfoDER: certificate.publicKey.subjectPublicKeyInfoBytes)
+        pin(subjectPublicKeyInfoDER: subjectPublicKeyInfoDER(of: certificate.publicKey))
+    }
+
+    /// The DER SubjectPublicKeyInfo (`SEQUENCE { algorithm, subjectPublicKey }`) of a public key.
+    public static func subjectPublicKeyInfoDER(of publicKey: Certificate.PublicKey) -> [UInt8] {
+        var serializer = DER.Serializer()
+        // A parsed or generated public key always serialises: its parts came from valid DER or a valid key.
+        try? serializer.serialize(publicKey)
+        return serializer.serializedBytes
     }
 
     /// The pin of a DER-encoded SubjectPublicKeyInfo.

@@ -11,6 +11,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     static func open(_ options: ConfigOption) throws -> (SQLiteAuditStore, AuditKeys) {
         let config = try options.load(checkFiles: false)
+        _ = Logs.bootstrap(level: "warning")
         guard FileManager.default.fileExists(atPath: config.storage.sqlitePath) else {
             throw CLIError(message: "\(config.storage.sqlitePath): no audit database (has the gateway run with this configuration?)")
         }

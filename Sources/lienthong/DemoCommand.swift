@@ -54,6 +54,7 @@ struct Demo: AsyncParsableCommand {
             let scenario = DemoScenario(setup: setup, register: register, endpoints: endpoints, config: config, gateway: gateway)
             let steps = await scenario.run()
             DemoScenario.printSummary(steps, endpoints: endpoints, setup: setup)
+            fflush(nil)  // all streams: stdout may be a pipe or file
             if once {
                 await gateway.shutdown()
                 await simulatorGroup.triggerGracefulShutdown()
@@ -62,6 +63,7 @@ struct Demo: AsyncParsableCommand {
             } else {
                 print("\nServing until Ctrl-C. The same setup runs later with: lienthong serve --config \(setup.configFile.path)")
                 print("(start the upstream too: lienthong sim population --certs \(setup.certs.path) --data \(setup.citizensFile.path) --listen 127.0.0.1:\(simPort))")
+                fflush(nil)  // all streams: stdout may be a pipe or file
                 try await group.next()
                 await simulatorGroup.triggerGracefulShutdown()
                 await gateway.shutdown()
@@ -81,6 +83,8 @@ enum Ports {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return false }
         defer { close(fd) }
+        var one: Int32 = 1   // as the server will: a port with connections in TIME_WAIT is free to listen on
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)

@@ -306,6 +306,9 @@ final class ExamplePKITests: XCTestCase {
         XCTAssertTrue(CertificatePin.isWellFormed(pin))
         XCTAssertTrue(pin.hasPrefix("sha256/"))
         XCTAssertEqual(pin, CertificatePin.pin(subjectPublicKeyInfoDER: Array(identity.privateKey.publicKey.derRepresentation)))
+        XCTAssertEqual(CertificatePin.subjectPublicKeyInfoDER(of: identity.certificate.publicKey), Array(identity.privateKey.publicKey.derRepresentation))
+        // Not the hash of swift-certificates' `subjectPublicKeyInfoBytes` (the bare key bits).
+        XCTAssertNotEqual(pin, CertificatePin.pin(subjectPublicKeyInfoDER: identity.certificate.publicKey.subjectPublicKeyInfoBytes))
         XCTAssertEqual(try CertificatePin.pin(ofCertificateDER: identity.certificateDER), pin)
         // Another certificate for the same key has the same pin; another key does not.
         let reissued = try Certificate(
