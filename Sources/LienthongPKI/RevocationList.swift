@@ -142,6 +142,7 @@ public struct RevocationList: Sendable, Equatable {
         return date > nextUpdate
     }
 
+    /// Two lists are equal when their DER encodings are (every field derives from the bytes).
     public static func == (lhs: RevocationList, rhs: RevocationList) -> Bool {
         lhs.derBytes == rhs.derBytes
     }

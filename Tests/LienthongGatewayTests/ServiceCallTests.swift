@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GRDB
 import LienthongAdapters
 import LienthongAudit
 import LienthongClient
@@ -196,6 +197,40 @@ final class AdminListenerTests: XCTestCase {
         let harness = try GatewayHarness()
         try await harness.start()
         XCTAssertEqual(try harness.gateway.auditStore.synchronousMode(), 2)
+        await harness.stop()
+    }
+}
+
+/// No evidence, no answer.
+final class AuditUnavailableTests: XCTestCase {
+    func testNoDataLeavesWhenTheAuditLogCannotBeWritten() async throws {
+        let harness = try GatewayHarness()
+        try await harness.start()
+        let client = try harness.client("gov.labour.dongnai")
+        // Another process takes the database's write lock and keeps it past the store's busy timeout.
+        let blocker = try GRDB.DatabaseQueue(path: harness.configuration.storage.sqlitePath)
+        let locked = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        Thread {   // a plain thread: holding a lock must not block the cooperative pool
+            try? blocker.inTransaction(.exclusive) { _ in
+                locked.signal()
+                release.wait()
+                return .rollback
+            }
+        }.start()
+        locked.wait()
+        let c = harness.register.first { $0.personalId != nil }!
+        let body = try JSONEncoder().encode(VerifyCitizenRequest(personalId: c.personalId!, fullName: c.fullName, dateOfBirth: c.dateOfBirth))
+        let answer = try await client.call(
+            service: "population.verify-citizen", body: body, user: "u", purpose: "asxh.verify-beneficiary", timeout: .seconds(60))
+        XCTAssertEqual(answer.status, 500)
+        XCTAssertEqual(answer.problem?.type, "urn:lienthong:error:internal")
+        XCTAssertNil(answer.auditSeq)
+        XCTAssertFalse(String(decoding: answer.body, as: UTF8.self).contains("matched"), "the service's answer must not leave")
+        release.signal()
+        let after = try await client.call(service: "directory.banks", body: Data("{}".utf8), user: "u", purpose: nil)
+        XCTAssertEqual(after.status, 200, "recovers once the database is writable again")
+        try await client.shutdown()
         await harness.stop()
     }
 }
