@@ -93,6 +93,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
         .testTarget(name: "LienthongCoreTests", dependencies: ["LienthongCore"]),
         .testTarget(name: "LienthongConfigTests", dependencies: ["LienthongConfig"]),

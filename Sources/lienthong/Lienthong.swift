@@ -5,7 +5,7 @@ import LienthongGateway
 import Logging
 
 /// `lienthong`: the gateway, its simulators and its operator tools.
-@main
+
 struct Lienthong: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lienthong",
