@@ -76,14 +76,7 @@ struct Bench: AsyncParsableCommand {
             var config = try ConfigurationLoader.load(path: setup.configFile.path)
             config.audit.checkpointEvery = 10_000
             let gateway = try Gateway(configuration: config, logger: logger)
-            let server = try TLSProfile.loadIdentity(
-                certificateFile: setup.certs.appendingPathComponent("server.pem").path,
-                keyFile: setup.certs.appendingPathComponent("server-key.pem").path)
-            let roots = try TLSProfile.loadCertificates(file: setup.certs.appendingPathComponent("ca.pem").path)
-            let simulator = PopulationSimulator.makeApplication(
-                host: "127.0.0.1", port: simPort,
-                tls: TLSProfile.mutualServer(certificateChain: server.chain, privateKey: server.key, trustRoots: roots),
-                citizens: register, faults: FaultInjector(), logger: logger, onServerRunning: { _ in })
+            let simulator = try setup.makePopulationSimulator(port: simPort, register: register, logger: logger)
             let counts = connections.split(separator: ",").compactMap { Int($0) }
             let seconds = self.seconds
             let (readyStream, ready) = AsyncStream<GatewayEndpoints>.makeStream()

@@ -34,15 +34,7 @@ struct Demo: AsyncParsableCommand {
         let config = try ConfigurationLoader.load(path: setup.configFile.path)
         let gateway = try Gateway(configuration: config, logger: logger)
 
-        let serverIdentity = try TLSProfile.loadIdentity(
-            certificateFile: setup.certs.appendingPathComponent("server.pem").path,
-            keyFile: setup.certs.appendingPathComponent("server-key.pem").path)
-        let roots = try TLSProfile.loadCertificates(file: setup.certs.appendingPathComponent("ca.pem").path)
-        let simulator = PopulationSimulator.makeApplication(
-            host: "127.0.0.1", port: simPort,
-            tls: TLSProfile.mutualServer(certificateChain: serverIdentity.chain, privateKey: serverIdentity.key, trustRoots: roots),
-            citizens: register, faults: FaultInjector(), logger: logger, onServerRunning: { _ in })
-
+        let simulator = try setup.makePopulationSimulator(port: simPort, register: register, logger: logger)
         let simulatorGroup = ServiceGroup(configuration: .init(services: [.init(service: simulator)], logger: logger))
         let (readyStream, ready) = AsyncStream<GatewayEndpoints>.makeStream()
         let once = self.once

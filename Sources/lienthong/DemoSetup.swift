@@ -1,5 +1,8 @@
 import Foundation
+import Hummingbird
 import LienthongPKI
+import LienthongSimulators
+import Logging
 
 /// Writes the demo's folder: example PKI, synthetic citizens, and a configuration that `serve` can use.
 struct DemoSetup {
@@ -43,6 +46,18 @@ struct DemoSetup {
             let parts = line.split(separator: " ")
             return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
         }
+    }
+
+    /// The population simulator on `port`, serving `register` with this folder's server certificate.
+    func makePopulationSimulator(port: Int, register: [SyntheticCitizen], logger: Logger) throws -> some ApplicationProtocol {
+        let identity = try TLSProfile.loadIdentity(
+            certificateFile: certs.appendingPathComponent("server.pem").path,
+            keyFile: certs.appendingPathComponent("server-key.pem").path)
+        let roots = try TLSProfile.loadCertificates(file: certs.appendingPathComponent("ca.pem").path)
+        return PopulationSimulator.makeApplication(
+            host: "127.0.0.1", port: port,
+            tls: TLSProfile.mutualServer(certificateChain: identity.chain, privateKey: identity.key, trustRoots: roots),
+            citizens: register, faults: FaultInjector(), logger: logger, onServerRunning: { _ in })
     }
 
     /// Writes `lienthong.toml` for the given ports.
