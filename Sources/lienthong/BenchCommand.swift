@@ -133,7 +133,7 @@ struct Bench: AsyncParsableCommand {
 
     struct Audit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Audit appends/s (group commit vs one commit per record) and verify records/s.")
-        @Option(help: "Records to append.") var records: Int = 20_000
+        @Option(help: "Records to append.") var records: Int = 100_000
         @Option(help: "Concurrent appenders.") var concurrency: Int = 64
 
         func run() async throws {
