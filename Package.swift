@@ -52,6 +52,8 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        // Durable outbound queue, I/O-free core: lifecycle state machine, retry policy, Retry-After, circuit breakers.
+        .target(name: "LienthongQueue", dependencies: ["LienthongCore"], swiftSettings: strict),
         // Upstream adapters: population database (SOAP 1.1).
         .target(name: "LienthongAdapters", dependencies: [
             "LienthongCore", "LienthongPKI",
@@ -99,6 +101,7 @@ let package = Package(
         .testTarget(name: "LienthongConfigTests", dependencies: ["LienthongConfig"]),
         .testTarget(name: "LienthongPKITests", dependencies: ["LienthongPKI"]),
         .testTarget(name: "LienthongAuditTests", dependencies: ["LienthongAudit"]),
+        .testTarget(name: "LienthongQueueTests", dependencies: ["LienthongQueue"]),
         .testTarget(name: "LienthongAdaptersTests", dependencies: ["LienthongAdapters", "LienthongSimulators", "LienthongPKI"]),
         .testTarget(name: "LienthongSimulatorsTests", dependencies: ["LienthongSimulators", "LienthongPKI"]),
         .testTarget(name: "LienthongGatewayTests", dependencies: [

@@ -26,6 +26,12 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     /// The problems, in file order.
     public var problems: [ConfigurationProblem]
 
+    /// Creates the error.
+    public init(file: String, problems: [ConfigurationProblem]) {
+        self.file = file
+        self.problems = problems
+    }
+
     /// A readable multi-line report.
     public var description: String {
         (["\(file): \(problems.count) problem(s)"] + problems.map { "  \($0)" }).joined(separator: "\n")

@@ -39,10 +39,17 @@ struct ExchangeMiddleware: RouterMiddleware {
             context.requestID = UUID().uuidString.lowercased()
         }
 
+        var actor = "unknown"
         if problem == nil {
             do {
-                context.member = try await runtime.identify(channel: context.channel)
+                let member = try await runtime.identify(channel: context.channel)
+                context.member = member
+                actor = member.value
                 response = try await next(request, context)
+            } catch let refusal as GatewayRuntime.IdentityRefusal {
+                problem = refusal.problem
+                // A revoked certificate still names who it was issued to: evidence worth keeping.
+                actor = refusal.claimedMember?.value ?? "unknown"
             } catch let p as GatewayProblem {
                 problem = p
             } catch let e as HTTPError where e.status == .notFound {
@@ -64,7 +71,7 @@ struct ExchangeMiddleware: RouterMiddleware {
         let seq: Int64
         do {
             seq = try await runtime.audit(AuditEvent(
-                actor: context.member?.value ?? "unknown",
+                actor: actor,
                 user: request.headers[.userID] ?? "",
                 action: notes.action,
                 target: target,

@@ -37,23 +37,33 @@ final class GatewayRuntime: Sendable {
         self.logger = logger
     }
 
+    /// Why a connection's certificate was refused, with the member its pin names (for the audit `actor`).
+    struct IdentityRefusal: Error {
+        var problem: GatewayProblem
+        var claimedMember: MemberID?
+    }
+
     /// The member behind the connection's client certificate.
     ///
     /// The handshake already verified chain, validity and `clientAuth`; here: revocation (401) and pin (403).
-    func identify(channel: any Channel) async throws(GatewayProblem) -> MemberID {
+    func identify(channel: any Channel) async throws(IdentityRefusal) -> MemberID {
         let peer: NIOSSLCertificate?
         do { peer = try await channel.nioSSL_peerCertificate().get() } catch {
-            throw GatewayProblem(.unauthenticated, detail: "no client certificate")
+            throw IdentityRefusal(problem: GatewayProblem(.unauthenticated, detail: "no client certificate"))
         }
         guard let peer, let der = try? peer.toDERBytes() else {
-            throw GatewayProblem(.unauthenticated, detail: "no client certificate")
+            throw IdentityRefusal(problem: GatewayProblem(.unauthenticated, detail: "no client certificate"))
         }
-        let (certificate, pin) = try parse(der: der)
+        let certificate: Certificate
+        let pin: String
+        do { (certificate, pin) = try parse(der: der) } catch { throw IdentityRefusal(problem: error) }
+        let member = policy.member(forPin: pin)
         if revocations.isRevoked(certificate) {
-            throw GatewayProblem(.unauthenticated, detail: "client certificate is revoked")
+            throw IdentityRefusal(
+                problem: GatewayProblem(.unauthenticated, detail: "client certificate is revoked"), claimedMember: member)
         }
-        guard let member = policy.member(forPin: pin) else {
-            throw GatewayProblem(.forbidden, detail: "client certificate is not registered to a member")
+        guard let member else {
+            throw IdentityRefusal(problem: GatewayProblem(.forbidden, detail: "client certificate is not registered to a member"))
         }
         return member
     }

@@ -69,13 +69,19 @@ struct ConfigCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOption
 
         func run() async throws {
+            let config: GatewayConfiguration
             do {
-                let config = try ConfigurationLoader.load(path: options.config)
-                print("\(options.config): OK (\(config.members.count) members, partner \(config.partner.listen), admin \(config.admin.listen))")
+                config = try ConfigurationLoader.load(path: options.config)
             } catch {
                 print(error.description)
                 throw ExitCode(1)
             }
+            let problems = ConfigurationContentCheck.problems(in: config)
+            guard problems.isEmpty else {
+                print(ConfigurationError(file: options.config, problems: problems).description)
+                throw ExitCode(1)
+            }
+            print("\(options.config): OK (\(config.members.count) members, partner \(config.partner.listen), admin \(config.admin.listen))")
         }
     }
 }

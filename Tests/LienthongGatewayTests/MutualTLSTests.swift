@@ -41,7 +41,6 @@ final class MutualTLSTests: XCTestCase {
         let last = try harness.auditRecords().last { $0.action == "connection.refused" }
         XCTAssertEqual(last?.outcome, .denied, file: file, line: line)
         XCTAssertEqual(last?.actor, "unknown", file: file, line: line)
-        print("refusal of \(name): \(last?.target ?? "-")")
     }
 
     func testValidMemberCertificateIsServed() async throws {
@@ -101,6 +100,7 @@ final class MutualTLSTests: XCTestCase {
         XCTAssertEqual(answer?.problem?.type, "urn:lienthong:error:unauthenticated")
         let record = try harness.auditRecords().last { $0.status == 401 }
         XCTAssertEqual(record?.outcome, .denied)
+        XCTAssertEqual(record?.actor, "gov.labour.dongnai", "the revoked certificate's member is named as actor")
         XCTAssertEqual(record?.ref, answer?.requestID)
     }
 

@@ -1,0 +1,35 @@
+import Foundation
+import LienthongConfig
+import LienthongGateway
+import LienthongPKI
+import XCTest
+
+final class ConfigurationContentCheckTests: XCTestCase {
+    func testGoodFilesPassAndBadFilesAreNamedByKey() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cfgcheck-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try ExamplePKI.create(at: dir, members: ["bank.970436"])
+        func config(outboundKey: String, crl: String) throws -> GatewayConfiguration {
+            try ConfigurationLoader.parse(text: """
+                [partner]
+                certificate = "server.pem"
+                private_key = "server-key.pem"
+                trust_anchors = ["ca.pem"]
+                crl_files = ["\(crl)"]
+                [outbound]
+                certificate = "gateway.pem"
+                private_key = "\(outboundKey)"
+                trust_anchors = ["ca.pem"]
+                [audit]
+                subject_key_file = "s.key"
+                signing_key_file = "k.pem"
+                """, file: "t.toml", baseDirectory: dir.path)
+        }
+        XCTAssertEqual(ConfigurationContentCheck.problems(in: try config(outboundKey: "gateway-key.pem", crl: "crl.pem")), [])
+
+        try Data("not a CRL".utf8).write(to: dir.appendingPathComponent("junk.pem"))
+        let problems = ConfigurationContentCheck.problems(in: try config(outboundKey: "bank.970436-key.pem", crl: "junk.pem"))
+        XCTAssertEqual(Set(problems.map(\.key)), ["outbound.certificate", "partner.crl_files[0]"])
+        XCTAssertFalse(problems.contains { $0.message.contains("PRIVATE KEY") }, "no key material in messages")
+    }
+}
