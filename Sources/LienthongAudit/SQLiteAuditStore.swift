@@ -1,6 +1,6 @@
 public import Crypto
 public import Foundation
-import GRDB
+public import GRDB
 public import Logging
 import Synchronization
 
@@ -112,6 +112,34 @@ public final class SQLiteAuditStore: Sendable {
     public func appendBatch(_ events: [AuditEvent]) async throws -> [AuditRecord] {
         guard !events.isEmpty else { return [] }
         return try await appender.append(events)
+    }
+
+    /// Runs `work` and appends the audit events it returns, durably and atomically together: both are in
+    /// the same group-committed transaction (`synchronous = FULL`), so a state change and its evidence are
+    /// never one without the other. Other stores (the queue) keep their tables in this database and write
+    /// through here. If `work` throws, its own changes are rolled back (a savepoint) and only this caller fails.
+    ///
+    /// ```swift
+    /// let (inserted, records) = try await store.commit { db in
+    ///     try db.execute(sql: "INSERT INTO message ...", arguments: [...])
+    ///     return (true, [AuditEvent(actor: sender, action: "message.accepted", outcome: .ok, status: 202)])
+    /// }
+    /// ```
+    public func commit<T: Sendable>(
+        _ work: @escaping @Sendable (Database) throws -> (T, [AuditEvent])
+    ) async throws -> (T, [AuditRecord]) {
+        try await appender.commit(work)
+    }
+
+    /// Reads from a snapshot of the database (for stores sharing it, e.g. the queue).
+    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+
+    /// Applies another store's schema migrations to this database (outside any group commit). GRDB keeps
+    /// one migration table per database: name migrations with the store's prefix (`queue-v1`), never `v1`.
+    public func migrate(_ migrator: DatabaseMigrator) throws {
+        try migrator.migrate(pool)
     }
 
     /// Writes a checkpoint for the current head if `checkpointInterval` has elapsed since the last
@@ -357,9 +385,12 @@ enum SQLiteAuditRecordQueries {
 /// Group commit: callers enqueue events; one writer loop takes everything pending, writes it in one
 /// transaction, and resumes each caller with its records after the commit.
 actor GroupCommitAppender {
+    /// One caller's share of a batch: runs inside the batch transaction and yields what the caller
+    /// gets back after the commit, with the number of audit records it appended.
     private struct Pending {
-        var events: [AuditEvent]
-        var continuation: CheckedContinuation<[AuditRecord], any Error>
+        var isolated: Bool
+        var body: @Sendable (Database) throws -> (value: any Sendable, records: Int)
+        var continuation: CheckedContinuation<any Sendable, any Error>
     }
 
     private let pool: DatabasePool
@@ -376,8 +407,31 @@ actor GroupCommitAppender {
     }
 
     func append(_ events: [AuditEvent]) async throws -> [AuditRecord] {
+        let writer = self.writer
+        let value = try await enqueue(isolated: false) { db in
+            let records = try writer.write(events, db)
+            return (records, records.count)
+        }
+        return value as! [AuditRecord]   // the body above returns exactly this type
+    }
+
+    /// Runs `work` in the next batch transaction, in a savepoint of its own, then appends the events it
+    /// returns. A throwing `work` rolls back only its own savepoint and fails only its caller.
+    func commit<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> (T, [AuditEvent])) async throws -> (T, [AuditRecord]) {
+        let writer = self.writer
+        let value = try await enqueue(isolated: true) { db in
+            let (result, events) = try work(db)
+            let records = try writer.write(events, db)
+            return ((result, records), records.count)
+        }
+        return value as! (T, [AuditRecord])   // the body above returns exactly this type
+    }
+
+    private func enqueue(
+        isolated: Bool, _ body: @escaping @Sendable (Database) throws -> (value: any Sendable, records: Int)
+    ) async throws -> any Sendable {
         try await withCheckedThrowingContinuation { continuation in
-            pending.append(Pending(events: events, continuation: continuation))
+            pending.append(Pending(isolated: isolated, body: body, continuation: continuation))
             if !draining {
                 draining = true
                 Task { await self.drain() }
@@ -389,20 +443,38 @@ actor GroupCommitAppender {
         while !pending.isEmpty {
             let batch = pending
             pending.removeAll()
-            let events = batch.flatMap(\.events)
-            let writer = self.writer
+            let bodies = batch.map { ($0.isolated, $0.body) }
             do {
-                let records = try await pool.write { db in try writer.write(events, db) }
-                statistics.recordsAppended += records.count
+                let outcomes = try await pool.write { db -> [Result<(value: any Sendable, records: Int), any Error>] in
+                    var outcomes: [Result<(value: any Sendable, records: Int), any Error>] = []
+                    outcomes.reserveCapacity(bodies.count)
+                    for (isolated, body) in bodies {
+                        if isolated {
+                            var produced: (value: any Sendable, records: Int)?
+                            do {
+                                try db.inSavepoint {
+                                    produced = try body(db)
+                                    return .commit
+                                }
+                                outcomes.append(.success(produced!))
+                            } catch {
+                                outcomes.append(.failure(error))
+                            }
+                        } else {
+                            outcomes.append(.success(try body(db)))
+                        }
+                    }
+                    return outcomes
+                }
+                let records = outcomes.reduce(0) { $0 + ((try? $1.get().records) ?? 0) }
+                statistics.recordsAppended += records
                 statistics.writeTransactions += 1
-                statistics.largestBatch = max(statistics.largestBatch, records.count)
-                var offset = 0
-                for item in batch {
-                    item.continuation.resume(returning: Array(records[offset..<offset + item.events.count]))
-                    offset += item.events.count
+                statistics.largestBatch = max(statistics.largestBatch, records)
+                for (item, outcome) in zip(batch, outcomes) {
+                    item.continuation.resume(with: outcome.map(\.value))
                 }
             } catch {
-                logger.error("audit append failed", metadata: ["records": "\(events.count)", "error": "\(type(of: error))"])
+                logger.error("audit append failed", metadata: ["callers": "\(batch.count)", "error": "\(type(of: error))"])
                 for item in batch { item.continuation.resume(throwing: error) }
             }
         }
