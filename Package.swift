@@ -53,7 +53,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         // Durable outbound queue, I/O-free core: lifecycle state machine, retry policy, Retry-After, circuit breakers.
-        .target(name: "LienthongQueue", dependencies: ["LienthongCore"], swiftSettings: strict),
+        .target(name: "LienthongQueue", dependencies: ["LienthongCore", "LienthongAudit", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         // Upstream adapters: population database (SOAP 1.1).
         .target(name: "LienthongAdapters", dependencies: [
             "LienthongCore", "LienthongPKI",
@@ -98,10 +98,10 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
         .testTarget(name: "LienthongCoreTests", dependencies: ["LienthongCore"]),
-        .testTarget(name: "LienthongConfigTests", dependencies: ["LienthongConfig"]),
+        .testTarget(name: "LienthongConfigTests", dependencies: ["LienthongConfig", "LienthongCore"]),
         .testTarget(name: "LienthongPKITests", dependencies: ["LienthongPKI"]),
         .testTarget(name: "LienthongAuditTests", dependencies: ["LienthongAudit"]),
-        .testTarget(name: "LienthongQueueTests", dependencies: ["LienthongQueue"]),
+        .testTarget(name: "LienthongQueueTests", dependencies: ["LienthongQueue", "LienthongAudit", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LienthongAdaptersTests", dependencies: ["LienthongAdapters", "LienthongSimulators", "LienthongPKI"]),
         .testTarget(name: "LienthongSimulatorsTests", dependencies: ["LienthongSimulators", "LienthongPKI"]),
         .testTarget(name: "LienthongGatewayTests", dependencies: [

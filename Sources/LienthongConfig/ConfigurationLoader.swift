@@ -148,7 +148,7 @@ private struct Reader {
     }
 
     mutating func read(_ root: TOMLTable, environment env: [String: String]) -> GatewayConfiguration {
-        let known: Set<String> = ["gateway", "partner", "admin", "outbound", "audit", "storage", "upstreams", "purposes", "members"]
+        let known: Set<String> = ["gateway", "partner", "admin", "outbound", "audit", "storage", "upstreams", "purposes", "members", "queue"]
         for key in root.keys where !known.contains(key) { problem(key, "unknown section") }
 
         let g = section(root, "gateway", allowed: ["operator", "data_dir", "log_level"])
@@ -227,7 +227,7 @@ private struct Reader {
                 for (i, element) in array.enumerated() {
                     let key = "members[\(i)]"
                     guard let m = element.table else { problem(key, "must be a table"); continue }
-                    for k in m.keys where !["id", "name", "pins", "grants"].contains(k) { problem("\(key).\(k)", "unknown key") }
+                    for k in m.keys where !["id", "name", "pins", "grants", "sends", "delivery"].contains(k) { problem("\(key).\(k)", "unknown key") }
                     let idText = string(m, key, "id", default: nil)
                     guard let id = try? MemberID(idText) else {
                         if !idText.isEmpty { problem("\(key).id", "is not a member id (lowercase, dot-separated, e.g. bank.970436)") }
@@ -263,19 +263,98 @@ private struct Reader {
                             problem("\(key).grants", "must be an array of tables ([[members.grants]])")
                         }
                     }
-                    members.append(.init(id: id, name: string(m, key, "name", default: id.value), pins: pins, grants: grants))
+                    var member = GatewayConfiguration.Member(id: id, name: string(m, key, "name", default: id.value), pins: pins, grants: grants)
+                    member.sends = sends(m, key: key)
+                    member.delivery = delivery(m, key: key)
+                    members.append(member)
                 }
             } else {
                 problem("members", "must be an array of tables ([[members]])")
             }
         }
 
-        return GatewayConfiguration(
+        let ids = Set(members.map(\.id))
+        for (i, member) in members.enumerated() {
+            for (j, send) in member.sends.enumerated() {
+                for (n, recipient) in send.to.enumerated() where !ids.contains(recipient) {
+                    problem("members[\(i)].sends[\(j)].to[\(n)]", "\(recipient.value) is not a configured member")
+                }
+                for (n, recipient) in send.to.enumerated() where ids.contains(recipient) {
+                    if members.first(where: { $0.id == recipient })?.delivery == nil {
+                        problem("members[\(i)].sends[\(j)].to[\(n)]", "\(recipient.value) has no [members.delivery]")
+                    }
+                }
+            }
+        }
+
+        var config = GatewayConfiguration(
             gateway: .init(operatorMember: operatorMember, dataDirectory: dataDir, logLevel: logLevel),
             partner: partner, admin: admin, outbound: outbound, audit: audit,
             storage: .init(kind: kind, sqlitePath: sqlitePath),
             upstreams: upstreams, purposes: purposes, members: members
         )
+        config.queue = queue(root)
+        return config
+    }
+
+    mutating func sends(_ m: TOMLTable, key: String) -> [GatewayConfiguration.SendGrant] {
+        guard let raw = m["sends"] else { return [] }
+        guard let array = raw.array else { problem("\(key).sends", "must be an array of tables ([[members.sends]])"); return [] }
+        var out: [GatewayConfiguration.SendGrant] = []
+        for (j, element) in array.enumerated() {
+            let sk = "\(key).sends[\(j)]"
+            guard let t = element.table else { problem(sk, "must be a table"); continue }
+            for k in t.keys where !["type", "to"].contains(k) { problem("\(sk).\(k)", "unknown key") }
+            let type = string(t, sk, "type", default: nil)
+            if !type.isEmpty, !MessageCatalog.types.contains(type) { problem("\(sk).type", "unknown message type") }
+            var to: [MemberID] = []
+            for (n, text) in strings(t, sk, "to", default: []).enumerated() {
+                if let id = try? MemberID(text) { to.append(id) } else { problem("\(sk).to[\(n)]", "is not a member id") }
+            }
+            if to.isEmpty { problem("\(sk).to", "at least one recipient is required") }
+            out.append(.init(type: type, to: to))
+        }
+        return out
+    }
+
+    mutating func delivery(_ m: TOMLTable, key: String) -> GatewayConfiguration.Delivery? {
+        guard m["delivery"] != nil else { return nil }
+        let dk = "\(key).delivery"
+        guard let d = m["delivery"]?.table else { problem(dk, "must be a table"); return nil }
+        for k in d.keys where !["mode", "url", "max_concurrency"].contains(k) { problem("\(dk).\(k)", "unknown key") }
+        let modeText = string(d, dk, "mode", default: "push")
+        guard let mode = GatewayConfiguration.Delivery.Mode(rawValue: modeText) else {
+            problem("\(dk).mode", "must be push or pull")
+            return nil
+        }
+        let url = d["url"]?.string
+        if d["url"] != nil, url == nil { problem("\(dk).url", "must be a string") }
+        if mode == .push {
+            if url == nil { problem("\(dk).url", "is required for push delivery") }
+            if let url, !url.hasPrefix("https://") { problem("\(dk).url", "must be an https:// URL (push uses mTLS)") }
+        }
+        return .init(mode: mode, url: url, maxConcurrency: int(d, dk, "max_concurrency", default: 4, range: 1...256))
+    }
+
+    mutating func queue(_ root: TOMLTable) -> GatewayConfiguration.Queue {
+        let q = section(root, "queue", allowed: [
+            "lease_seconds", "retry_base_ms", "retry_cap_seconds", "max_attempts", "max_age_seconds",
+            "breaker_threshold", "breaker_cooldown_seconds", "push_timeout_ms", "max_payload_bytes",
+        ])
+        var out = GatewayConfiguration.Queue()
+        out.leaseSeconds = int(q, "queue", "lease_seconds", default: out.leaseSeconds, range: 1...3600)
+        out.retryBaseMilliseconds = int(q, "queue", "retry_base_ms", default: out.retryBaseMilliseconds, range: 10...3_600_000)
+        out.retryCapSeconds = int(q, "queue", "retry_cap_seconds", default: out.retryCapSeconds, range: 1...86_400)
+        out.maxAttempts = int(q, "queue", "max_attempts", default: out.maxAttempts, range: 1...1000)
+        out.maxAgeSeconds = int(q, "queue", "max_age_seconds", default: out.maxAgeSeconds, range: 1...(30 * 86_400))
+        out.breakerThreshold = int(q, "queue", "breaker_threshold", default: out.breakerThreshold, range: 1...1000)
+        out.breakerCooldownSeconds = int(q, "queue", "breaker_cooldown_seconds", default: out.breakerCooldownSeconds, range: 1...3600)
+        out.pushTimeoutMilliseconds = int(q, "queue", "push_timeout_ms", default: out.pushTimeoutMilliseconds, range: 10...600_000)
+        out.maxPayloadBytes = int(q, "queue", "max_payload_bytes", default: out.maxPayloadBytes, range: 1024...(256 << 20))
+        if Double(out.retryBaseMilliseconds) / 1000 > Double(out.retryCapSeconds) {
+            problem("queue.retry_base_ms", "must not exceed queue.retry_cap_seconds")
+        }
+        return out
     }
 
     mutating func paths(_ raw: [String], key: String, required: Bool) -> [String] {

@@ -28,6 +28,8 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var purposes: [String]
     /// Members and their rights.
     public var members: [Member]
+    /// Durable queue settings (SPEC §4).
+    public var queue: Queue = Queue()
 
     /// The gateway instance.
     public struct Gateway: Sendable, Equatable {
@@ -115,6 +117,61 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var pins: [String]
         /// Granted services.
         public var grants: [Grant]
+        /// Message types this member may send, and to whom.
+        public var sends: [SendGrant] = []
+        /// How this member receives messages; `nil`: it receives none.
+        public var delivery: Delivery?
+    }
+
+    /// A right to send one message type to some members.
+    public struct SendGrant: Sendable, Equatable {
+        /// Message type (`asxh.account-opening-request`).
+        public var type: String
+        /// Recipients allowed for that type.
+        public var to: [MemberID]
+
+        /// Creates a grant.
+        public init(type: String, to: [MemberID]) {
+            self.type = type
+            self.to = to
+        }
+    }
+
+    /// How a member receives messages.
+    public struct Delivery: Sendable, Equatable {
+        /// `push` (the gateway POSTs to `url`) or `pull` (the member leases from `/v1/inbox`).
+        public enum Mode: String, Sendable, Equatable { case push, pull }
+        /// The mode.
+        public var mode: Mode
+        /// Push endpoint (https), required for `push`.
+        public var url: String?
+        /// Concurrent deliveries to this member, default 4.
+        public var maxConcurrency: Int
+    }
+
+    /// Durable queue settings.
+    public struct Queue: Sendable, Equatable {
+        /// Lease length for push and pull deliveries, default 30 s.
+        public var leaseSeconds: Int = 30
+        /// First retry delay in milliseconds, default 1000.
+        public var retryBaseMilliseconds: Int = 1000
+        /// Largest retry delay in seconds, default 300.
+        public var retryCapSeconds: Int = 300
+        /// Attempts before a message is dead, default 12.
+        public var maxAttempts: Int = 12
+        /// Age after which a message is dead, default 24 h.
+        public var maxAgeSeconds: Int = 86_400
+        /// Consecutive failures that open a recipient's circuit, default 5.
+        public var breakerThreshold: Int = 5
+        /// How long an open circuit stays open, default 30 s.
+        public var breakerCooldownSeconds: Int = 30
+        /// Per-attempt push timeout in milliseconds, default 10000.
+        public var pushTimeoutMilliseconds: Int = 10_000
+        /// Largest message payload in bytes, default 1 MiB.
+        public var maxPayloadBytes: Int = 1 << 20
+
+        /// The defaults.
+        public init() {}
     }
 
     /// A right to call one service, with the purposes that may be stated.
@@ -154,6 +211,15 @@ public struct HostPort: Sendable, Equatable, CustomStringConvertible {
 
     /// True for loopback addresses and `localhost`.
     public var isLoopback: Bool { host == "localhost" || host == "::1" || host.hasPrefix("127.") }
+}
+
+/// The message types the gateway carries (SPEC §4).
+public enum MessageCatalog {
+    /// Known message types.
+    public static let types: Set<String> = [
+        "asxh.account-opening-request", "asxh.account-opening-result", "asxh.beneficiary-list",
+        "vss.participant-sync", "labor.worker-records",
+    ]
 }
 
 /// The services the gateway knows, with whether they return personal data (and so need `X-Purpose`).

@@ -1,5 +1,6 @@
 import Foundation
 import LienthongConfig
+import LienthongCore
 import XCTest
 
 final class ConfigurationLoaderTests: XCTestCase {
@@ -106,6 +107,57 @@ final class ConfigurationLoaderTests: XCTestCase {
     func testSyntaxErrorNamesTheLine() {
         XCTAssertThrowsError(try load("[partner\nlisten = 1")) { error in
             XCTAssertTrue((error as! ConfigurationError).problems[0].message.contains("line 1"))
+        }
+    }
+
+    func testMessageRightsDeliveryAndQueueSettings() throws {
+        let bankPin = "sha256/" + Data(repeating: 9, count: 32).base64EncodedString()
+        let text = minimal + """
+
+        [[members.sends]]
+        type = "asxh.account-opening-request"
+        to = ["bank.970436"]
+        [[members]]
+        id = "bank.970436"
+        pins = ["\(bankPin)"]
+        [members.delivery]
+        mode = "push"
+        url = "https://127.0.0.1:9444/inbox"
+        max_concurrency = 2
+        [queue]
+        lease_seconds = 10
+        max_attempts = 5
+        """
+        let config = try load(text)
+        XCTAssertEqual(config.members[0].sends, [.init(type: "asxh.account-opening-request", to: [try MemberID("bank.970436")])])
+        XCTAssertEqual(config.members[1].delivery?.mode, .push)
+        XCTAssertEqual(config.members[1].delivery?.maxConcurrency, 2)
+        XCTAssertEqual(config.queue.leaseSeconds, 10)
+        XCTAssertEqual(config.queue.maxAttempts, 5)
+        XCTAssertEqual(config.queue.retryCapSeconds, 300, "default kept")
+    }
+
+    func testMessageRightsProblemsAreNamed() {
+        let text = minimal + """
+
+        [[members.sends]]
+        type = "asxh.teleport"
+        to = ["bank.970436", "bank.999999"]
+        [[members]]
+        id = "bank.970436"
+        pins = ["sha256/\(Data(repeating: 3, count: 32).base64EncodedString())"]
+        [members.delivery]
+        mode = "push"
+        url = "http://plain"
+        [queue]
+        retry_base_ms = 600000
+        retry_cap_seconds = 60
+        """
+        XCTAssertThrowsError(try load(text)) { error in
+            let keys = Set((error as! ConfigurationError).problems.map(\.key))
+            for key in ["members[0].sends[0].type", "members[0].sends[0].to[1]", "members[1].delivery.url", "queue.retry_base_ms"] {
+                XCTAssertTrue(keys.contains(key), "missing \(key) in \(keys.sorted())")
+            }
         }
     }
 }
