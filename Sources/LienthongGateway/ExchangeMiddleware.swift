@@ -69,19 +69,15 @@ struct ExchangeMiddleware: RouterMiddleware {
         let outcome: AuditOutcome = problem == nil ? .ok : ([400, 401, 403, 404, 409, 413, 415, 429].contains(status) ? .denied : .error)
         let target = notes.target.isEmpty ? request.uri.path : notes.target
         let seq: Int64
-        do {
-            seq = try await runtime.audit(AuditEvent(
-                actor: actor,
-                user: request.headers[.userID] ?? "",
-                action: notes.action,
-                target: target,
-                ref: context.requestID,
-                purpose: notes.purpose,
-                outcome: outcome,
-                status: status,
-                subjectPersonalID: notes.subjectPersonalID
-            ))
-        } catch {
+        if let recorded = notes.recordedAuditSeq {
+            seq = recorded
+        } else if let appended = try? await runtime.audit(AuditEvent(
+            actor: actor, user: request.headers[.userID] ?? "", action: notes.action, target: target,
+            ref: context.requestID, purpose: notes.purpose, outcome: outcome, status: status,
+            subjectPersonalID: notes.subjectPersonalID
+        )) {
+            seq = appended
+        } else {
             runtime.logger.critical("audit append failed; refusing to answer", metadata: ["requestId": .string(context.requestID)])
             runtime.metrics.request(service: target, status: 500, duration: ContinuousClock.now - started)
             return Self.problemResponse(GatewayProblem(.internal, detail: "audit log unavailable"), requestID: context.requestID)

@@ -40,6 +40,9 @@ public final class ExchangeNotes: Sendable {
         public var subjectPersonalID: String?
         /// Base64 SHA-256 of the request body, returned as `X-Request-Hash`.
         public var requestHash: String?
+        /// Set when the handler already wrote this exchange's audit record together with its own state change
+        /// (e.g. a message accepted into the queue in one commit); the middleware then writes none.
+        public var recordedAuditSeq: Int64?
     }
 
     private let fields = Mutex(Fields())
