@@ -70,8 +70,10 @@ let package = Package(
         ], swiftSettings: strict),
         // The gateway: listeners, identity, access control, routes, problem+json.
         .target(name: "LienthongGateway", dependencies: [
-            "LienthongCore", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongAdapters",
+            "LienthongCore", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongAdapters", "LienthongQueue",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOTLS", package: "swift-nio"),

@@ -15,12 +15,18 @@ public struct AccessPolicy: Sendable {
 
     private let memberByPin: [String: MemberID]
     private let grants: [MemberID: [String: Set<String>]]
+    private let sends: [MemberID: [String: Set<MemberID>]]
+    private let deliveries: [MemberID: GatewayConfiguration.Delivery]
 
     /// Builds the policy from configured members.
     public init(members: [GatewayConfiguration.Member]) {
         var byPin: [String: MemberID] = [:]
         var grants: [MemberID: [String: Set<String>]] = [:]
+        var sends: [MemberID: [String: Set<MemberID>]] = [:]
+        var deliveries: [MemberID: GatewayConfiguration.Delivery] = [:]
         for member in members {
+            for send in member.sends { sends[member.id, default: [:]][send.type, default: []].formUnion(send.to) }
+            deliveries[member.id] = member.delivery
             for pin in member.pins { byPin[pin] = member.id }
             var services: [String: Set<String>] = [:]
             for grant in member.grants { services[grant.service, default: []].formUnion(grant.purposes) }
@@ -28,7 +34,17 @@ public struct AccessPolicy: Sendable {
         }
         self.memberByPin = byPin
         self.grants = grants
+        self.sends = sends
+        self.deliveries = deliveries
     }
+
+    /// Whether `member` may send messages of `type` to `to` (deny by default).
+    public func maySend(member: MemberID, type: String, to: MemberID) -> Bool {
+        sends[member]?[type]?.contains(to) ?? false
+    }
+
+    /// How `member` receives messages, if it receives any.
+    public func delivery(of member: MemberID) -> GatewayConfiguration.Delivery? { deliveries[member] }
 
     /// The member a certificate pin is registered to, if any.
     public func member(forPin pin: String) -> MemberID? { memberByPin[pin] }

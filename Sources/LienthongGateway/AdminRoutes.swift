@@ -1,10 +1,12 @@
 import Foundation
 import Hummingbird
+import LienthongQueue
 import NIOCore
 
 /// The admin listener: `/healthz`, `/readyz`, `/metrics` (SPEC §2). The console joins here later.
 struct AdminRoutes {
     let runtime: GatewayRuntime
+    let queue: SQLiteQueueStore
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()
@@ -15,7 +17,8 @@ struct AdminRoutes {
             return Self.text("not ready: \(problems.joined(separator: ", "))\n", status: .serviceUnavailable)
         }
         router.get("/metrics") { _, _ in
-            Response(
+            if let depth = try? queue.depth() { runtime.metrics.queueDepth(depth.map { ($0.state.rawValue, $0.recipient.value, $0.count) }) }
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: runtime.metrics.render())))

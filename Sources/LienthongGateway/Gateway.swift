@@ -7,6 +7,7 @@ public import LienthongAudit
 public import LienthongConfig
 import LienthongCore
 import LienthongPKI
+public import LienthongQueue
 public import Logging
 import NIOCore
 import NIOSSL
@@ -34,6 +35,9 @@ public final class Gateway: Sendable {
     let runtime: GatewayRuntime
     private let httpClient: HTTPClient
     private let partnerSSLContext: NIOSSLContext
+    /// The durable outbound queue (same database as the audit log).
+    public let queue: SQLiteQueueStore
+    private let delivery: DeliveryService
     /// The running service group, so ``shutdown()`` can stop it gracefully.
     private let runningGroup = Mutex<ServiceGroup?>(nil)
 
@@ -75,6 +79,9 @@ public final class Gateway: Sendable {
         let population = configuration.upstreams["population"].map {
             PopulationAdapter(endpoint: $0.url, httpClient: httpClient, timeout: .milliseconds($0.timeoutMilliseconds))
         }
+        let queue = try SQLiteQueueStore(auditStore: auditStore)
+        self.queue = queue
+        self.delivery = try DeliveryService(configuration: configuration, queue: queue, httpClient: httpClient, logger: logger)
         runtime = GatewayRuntime(
             configuration: configuration, revocations: revocations, auditStore: auditStore,
             services: ServiceDispatcher(population: population, banks: BankDirectory.seed, metrics: metrics),
@@ -102,6 +109,7 @@ public final class Gateway: Sendable {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: ExchangeMiddleware(runtime: runtime))
         ServiceRoutes(runtime: runtime).register(on: router)
+        MessageRoutes(runtime: runtime, queue: queue, delivery: delivery).register(on: router)
 
         let sslContext = partnerSSLContext
         let idle = TimeAmount.seconds(Int64(configuration.partner.idleTimeoutSeconds))
@@ -121,7 +129,7 @@ public final class Gateway: Sendable {
             logger: runtime.logger)
 
         let admin = Application(
-            router: AdminRoutes(runtime: runtime).router(),
+            router: AdminRoutes(runtime: runtime, queue: queue).router(),
             configuration: .init(
                 address: .hostname(configuration.admin.listen.host, port: configuration.admin.listen.port),
                 serverName: "lienthong-admin"),
@@ -133,7 +141,8 @@ public final class Gateway: Sendable {
 
         let background = BackgroundTasks(runtime: runtime)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: partner), .init(service: admin), .init(service: background)],
+            // Delivery stops first on graceful shutdown (finishing in-flight pushes), then the listeners.
+            services: [.init(service: partner), .init(service: admin), .init(service: background), .init(service: delivery)],
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
             logger: runtime.logger))
         runningGroup.withLock { $0 = group }

@@ -1,10 +1,12 @@
 public import Prometheus
+import Synchronization
 
 /// The gateway's Prometheus metrics, on a registry of its own (so several gateways can live in one test process).
-public struct GatewayMetrics: Sendable {
+public final class GatewayMetrics: Sendable {
     /// The registry `/metrics` renders.
     public let registry: PrometheusCollectorRegistry
     private let auditSeq: Gauge
+    private let depthSeries = Mutex<Set<[String]>>([])
 
     /// Creates the metrics on a fresh registry.
     public init() {
@@ -35,6 +37,22 @@ public struct GatewayMetrics: Sendable {
     func handshake(outcome: String, reason: String) {
         registry.makeCounter(name: "lienthong_tls_handshakes_total", labels: [("outcome", outcome), ("reason", reason)],
                              help: "TLS handshakes on the partner listener").increment()
+    }
+
+    /// Publishes the queue depth by state and recipient (states absent from `rows` are set to 0).
+    func queueDepth(_ rows: [(state: String, recipient: String, count: Int)]) {
+        let previous = depthSeries.withLock { $0 }
+        var seen: Set<[String]> = []
+        for row in rows {
+            registry.makeGauge(name: "lienthong_queue_depth", labels: [("state", row.state), ("recipient", row.recipient)],
+                               help: "Messages in the durable queue by state and recipient").set(to: Double(row.count))
+            seen.insert([row.state, row.recipient])
+        }
+        for series in previous.subtracting(seen) {
+            registry.makeGauge(name: "lienthong_queue_depth", labels: [("state", series[0]), ("recipient", series[1])],
+                               help: "Messages in the durable queue by state and recipient").set(to: 0.0)
+        }
+        depthSeries.withLock { $0.formUnion(seen) }
     }
 
     /// Publishes the audit head.
