@@ -63,14 +63,24 @@ public final class FaultInjector: Sendable {
         public var downRemainingMs: Int?
         /// Behaviour while down.
         public var downMode: DownMode
+        /// Status every request is answered with (see ``FaultInjector/setForcedStatus(_:retryAfterSeconds:)``);
+        /// absent when none.
+        public var forcedStatus: Int?
+        /// `Retry-After` seconds sent with the forced status; absent when none.
+        public var retryAfterSeconds: Int?
 
         /// Creates a snapshot.
-        public init(latencyMs: Int, errorRate: Double, down: Bool, downRemainingMs: Int?, downMode: DownMode) {
+        public init(
+            latencyMs: Int, errorRate: Double, down: Bool, downRemainingMs: Int?, downMode: DownMode,
+            forcedStatus: Int? = nil, retryAfterSeconds: Int? = nil
+        ) {
             self.latencyMs = latencyMs
             self.errorRate = errorRate
             self.down = down
             self.downRemainingMs = downRemainingMs
             self.downMode = downMode
+            self.forcedStatus = forcedStatus
+            self.retryAfterSeconds = retryAfterSeconds
         }
     }
 
@@ -86,14 +96,24 @@ public final class FaultInjector: Sendable {
         public var down: Bool?
         /// Behaviour while down.
         public var downMode: DownMode?
+        /// Answer every request with this status (400–599); any other value (e.g. `0`) clears it.
+        public var forcedStatus: Int?
+        /// `Retry-After` seconds to send with the forced status; a negative value clears it. Only read together
+        /// with `forcedStatus`.
+        public var retryAfterSeconds: Int?
 
         /// Creates an update.
-        public init(latencyMs: Int? = nil, errorRate: Double? = nil, downForMs: Int? = nil, down: Bool? = nil, downMode: DownMode? = nil) {
+        public init(
+            latencyMs: Int? = nil, errorRate: Double? = nil, downForMs: Int? = nil, down: Bool? = nil, downMode: DownMode? = nil,
+            forcedStatus: Int? = nil, retryAfterSeconds: Int? = nil
+        ) {
             self.latencyMs = latencyMs
             self.errorRate = errorRate
             self.downForMs = downForMs
             self.down = down
             self.downMode = downMode
+            self.forcedStatus = forcedStatus
+            self.retryAfterSeconds = retryAfterSeconds
         }
     }
 
@@ -103,6 +123,7 @@ public final class FaultInjector: Sendable {
         var down = false
         var downUntil: ContinuousClock.Instant?
         var downMode: DownMode = .serviceUnavailable
+        var forced: ForcedStatus?
         var rng: SplitMix64
 
         mutating func heal(now: ContinuousClock.Instant) {
@@ -155,6 +176,7 @@ public final class FaultInjector: Sendable {
             $0.down = false
             $0.downUntil = nil
             $0.downMode = .serviceUnavailable
+            $0.forced = nil
         }
     }
 
@@ -169,6 +191,9 @@ public final class FaultInjector: Sendable {
         }
         if let downFor = update.downForMs {
             if downFor > 0 { setDown(for: .milliseconds(downFor), mode: mode, now: now) } else { heal() }
+        }
+        if let status = update.forcedStatus {
+            setForcedStatus(status, retryAfterSeconds: update.retryAfterSeconds)
         }
     }
 
@@ -187,7 +212,9 @@ public final class FaultInjector: Sendable {
                 errorRate: s.errorRate,
                 down: s.down,
                 downRemainingMs: remaining,
-                downMode: s.downMode
+                downMode: s.downMode,
+                forcedStatus: s.forced?.status,
+                retryAfterSeconds: s.forced?.retryAfterSeconds
             )
         }
     }
@@ -202,6 +229,42 @@ public final class FaultInjector: Sendable {
             }
             return Decision(latency: s.latency, action: .proceed)
         }
+    }
+}
+
+extension FaultInjector {
+    /// A status that every request is answered with, whatever it holds (e.g. `429` with `Retry-After`, `400`).
+    ///
+    /// Simulators that support it consult ``FaultInjector/forcedStatus()`` after the other faults (latency,
+    /// downtime, error rate) have let a request through.
+    public struct ForcedStatus: Sendable, Hashable {
+        /// The HTTP status, 400–599.
+        public var status: Int
+        /// Seconds for the `Retry-After` header; `nil` sends none.
+        public var retryAfterSeconds: Int?
+
+        /// Creates a forced status.
+        public init(status: Int, retryAfterSeconds: Int? = nil) {
+            self.status = status
+            self.retryAfterSeconds = retryAfterSeconds
+        }
+    }
+
+    /// Answers every request with `status` (400–599), with `Retry-After: retryAfterSeconds` when given and not
+    /// negative; `nil` or a status outside 400–599 clears the forced status.
+    public func setForcedStatus(_ status: Int?, retryAfterSeconds: Int? = nil) {
+        state.withLock { s in
+            guard let status, (400...599).contains(status) else {
+                s.forced = nil
+                return
+            }
+            s.forced = ForcedStatus(status: status, retryAfterSeconds: retryAfterSeconds.flatMap { $0 >= 0 ? $0 : nil })
+        }
+    }
+
+    /// The forced status in effect, if any.
+    public func forcedStatus() -> ForcedStatus? {
+        state.withLock { $0.forced }
     }
 }
 
