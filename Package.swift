@@ -108,6 +108,7 @@ let package = Package(
         .testTarget(name: "LienthongSimulatorsTests", dependencies: ["LienthongSimulators", "LienthongPKI"]),
         .testTarget(name: "LienthongGatewayTests", dependencies: [
             "LienthongGateway", "LienthongSimulators", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongClient",
+            "LienthongQueue",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),

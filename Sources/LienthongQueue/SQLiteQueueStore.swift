@@ -295,7 +295,9 @@ public final class SQLiteQueueStore: Sendable {
     /// rejection (audited `message.acked`, denied, 409; a repeated acknowledgement is `.reject(.alreadyAcknowledged)`).
     /// A message that does not exist or is for another recipient throws `notFound` naming `id` (audited
     /// `message.acked`, denied, 404), so a member cannot probe others' messages. Actor = `recipient`.
+    /// Throws `invalidArgument` naming `id` when it is not a lowercase UUID (nothing audited).
     public func ack(id: String, recipient: MemberID, token: LeaseToken, now: Date) async throws -> MessageLifecycle.Action {
+        try Self.validate(id: id)
         let now = Self.normalize(now)
         let (action, _) = try await auditStore.commit { db -> (MessageLifecycle.Action?, [AuditEvent]) in
             guard var message = try Self.fetch(db, id: id, token: token, recipient: recipient) else {
@@ -359,8 +361,10 @@ public final class SQLiteQueueStore: Sendable {
     /// Operator: puts the dead message(s) with this id back to `queued`, attempts reset and age clock
     /// restarted (``MessageLifecycle/operatorRetry(now:)``). Audited `operator.retry` (actor `operator`,
     /// user = `user`): ok 200 per message retried; denied 409 when the message is not dead, 404 when none
-    /// has this id. Returns whether a message was retried.
+    /// has this id. Returns whether a message was retried. Throws `invalidArgument` naming `id` when it is
+    /// not a lowercase UUID.
     public func retryDead(id: String, now: Date, user: String) async throws -> Bool {
+        try Self.validate(id: id)
         let now = Self.normalize(now)
         let (retried, _) = try await auditStore.commit { db -> (Bool, [AuditEvent]) in
             let messages = try Row.fetchAll(

@@ -24,7 +24,11 @@ final class GatewayHarness: @unchecked Sendable {
     private var tasks: [Task<Void, any Error>] = []
     private var gatewayTask: Task<Void, any Error>?
 
-    static let members = ["gov.labour.dongnai", "bank.970436", "gov.ioc.dongnai"]
+    static let members = ["gov.labour.dongnai", "bank.970436", "bank.970418", "gov.ioc.dongnai"]
+    /// What the push recipient (bank.970436's endpoint) received.
+    let received = ReceivedMessages()
+    /// Faults of the push recipient.
+    let recipientFaults = FaultInjector()
     /// Bad identities written next to the members' certificates, all pinned to the labour department so that
     /// only the TLS checks (or the CRL) can refuse them.
     static let badIdentities = ["expired", "not-yet-valid", "server-eku-only", "other-ca", "self-signed", "to-revoke"]
@@ -76,6 +80,21 @@ final class GatewayHarness: @unchecked Sendable {
             simPort = await iterator.next() ?? 1
         }
 
+        var recipientPort = 1
+        if upstream {
+            let identity = try TLSProfile.loadIdentity(
+                certificateFile: certs.appendingPathComponent("server.pem").path, keyFile: certs.appendingPathComponent("server-key.pem").path)
+            let roots = try TLSProfile.loadCertificates(file: certs.appendingPathComponent("ca.pem").path)
+            let (stream, ready) = AsyncStream<Int>.makeStream()
+            let app = RecipientSimulator.makeApplication(
+                host: "127.0.0.1", port: 0,
+                tls: TLSProfile.mutualServer(certificateChain: identity.chain, privateKey: identity.key, trustRoots: roots),
+                received: received, faults: recipientFaults, logger: logger, onServerRunning: { ready.yield($0) })
+            tasks.append(Task { try await app.run() })
+            var iterator = stream.makeAsyncIterator()
+            recipientPort = await iterator.next() ?? 1
+        }
+        let pullBankPin = pins.first { $0.member == "bank.970418" }!.pin
         let quoted = { (list: [String]) in list.map { "\"\($0)\"" }.joined(separator: ", ") }
         let toml = """
         purposes = ["asxh.verify-beneficiary", "labor.analysis"]
@@ -113,11 +132,30 @@ final class GatewayHarness: @unchecked Sendable {
         purposes = ["asxh.verify-beneficiary", "labor.analysis"]
         [[members.grants]]
         service = "directory.banks"
+        [[members.sends]]
+        type = "asxh.account-opening-request"
+        to = ["bank.970436", "bank.970418"]
         [[members]]
         id = "bank.970436"
         pins = ["\(bankPin)"]
         [[members.grants]]
         service = "directory.banks"
+        [members.delivery]
+        mode = "push"
+        url = "https://127.0.0.1:\(recipientPort)/inbox"
+        max_concurrency = 4
+        [[members]]
+        id = "bank.970418"
+        pins = ["\(pullBankPin)"]
+        [members.delivery]
+        mode = "pull"
+        [queue]
+        lease_seconds = 2
+        retry_base_ms = 100
+        retry_cap_seconds = 1
+        breaker_threshold = 3
+        breaker_cooldown_seconds = 1
+        push_timeout_ms = 2000
         """
         let configFile = dir.appendingPathComponent("lienthong.toml")
         try toml.write(to: configFile, atomically: true, encoding: .utf8)

@@ -36,7 +36,7 @@ final class SQLiteQueueStoreTests: XCTestCase {
 
     private func newID() -> String { UUID().uuidString.lowercased() }
 
-    private func payload(_ text: String) -> [UInt8] { Array(#"{"request":"\#(text)"}"#.utf8) }
+    private func payload(_ text: String) -> [UInt8] { Array(#"{"citizen":"SYNTHPAYLOAD-\#(text)"}"#.utf8) }
 
     private func policy(maxAttempts: Int = 5) throws -> RetryPolicy {
         try RetryPolicy(base: .seconds(10), cap: .seconds(60), maxAttempts: maxAttempts, maxAge: .seconds(3600))
@@ -106,7 +106,9 @@ final class SQLiteQueueStoreTests: XCTestCase {
         XCTAssertEqual(first0.user, "u1")
         // The payload never enters the audit log.
         for record in try records(audit) {
-            XCTAssertFalse(record.ref.contains("request") || record.target.contains("request") || record.purpose.contains("request"))
+            for field in [record.actor, record.user, record.action, record.target, record.ref, record.purpose, record.subject] {
+                XCTAssertFalse(field.contains("SYNTHPAYLOAD"))
+            }
         }
         try assertChainIntact(audit)
     }
@@ -122,6 +124,24 @@ final class SQLiteQueueStoreTests: XCTestCase {
             }
         }
         XCTAssertEqual(try audit.lastSeq(), 0)
+        var rng = SystemRandomNumberGenerator()
+        do {
+            _ = try await queue.ack(id: "../etc", recipient: bank, token: .random(using: &rng), now: t0)
+            XCTFail("acknowledged a malformed id")
+        } catch let error as QueueStoreError {
+            XCTAssertEqual(error, QueueStoreError(.invalidArgument, field: "id"))
+        }
+        XCTAssertEqual(try audit.lastSeq(), 0)
+    }
+
+    func testPayloadBytesAreKeptExactly() async throws {
+        let (_, queue) = try open()
+        let empty = try await accept(queue, payload: [])
+        XCTAssertEqual(try queue.message(id: empty.id)?.payload, [])
+        let binary: [UInt8] = [0, 0xFF, 0x7B, 0x00, 0x0A, 0xC3, 0xA1]
+        let stored = try await accept(queue, payload: binary)
+        XCTAssertEqual(try queue.message(id: stored.id)?.payload, binary)
+        XCTAssertEqual(stored.payloadHash, SHA256.hash(data: binary).map { String(format: "%02x", $0) }.joined())
     }
 
     // MARK: - Lease, ack, record

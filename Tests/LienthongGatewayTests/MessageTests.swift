@@ -1,0 +1,150 @@
+import Foundation
+import LienthongAudit
+import LienthongClient
+import LienthongGateway
+import LienthongQueue
+import XCTest
+
+/// SPEC §4 through the partner listener: accept, idempotency, push delivery, pull inbox.
+final class MessageTests: XCTestCase {
+    var harness: GatewayHarness!
+    var labour: PartnerClient!
+
+    override func setUp() async throws {
+        harness = try GatewayHarness()
+        try await harness.start()
+        labour = try harness.client("gov.labour.dongnai")
+    }
+
+    override func tearDown() async throws {
+        try? await labour.shutdown()
+        await harness.stop()
+    }
+
+    func envelope(id: UUID, to: String, payload: String = #"{"requestRef":"R-1","amount":1}"#, type: String = "asxh.account-opening-request") -> Data {
+        Data(#"{"id":"\#(id.uuidString.lowercased())","type":"\#(type)","to":"\#(to)","payload":\#(payload)}"#.utf8)
+    }
+
+    func send(_ body: Data, by client: PartnerClient? = nil) async throws -> PartnerClient.Answer {
+        try await (client ?? labour).send(
+            method: .POST, path: "/v1/messages", headers: [("Content-Type", "application/json"), ("X-User-Id", "canbo-01")], body: body)
+    }
+
+    func waitUntil(_ condition: () async throws -> Bool, timeout: Duration = .seconds(10)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    func testAcceptedMessageIsPushedOnceAndItsStatusIsVisibleToSenderOnly() async throws {
+        let id = UUID()
+        let answer = try await send(envelope(id: id, to: "bank.970436"))
+        XCTAssertEqual(answer.status, 202)
+        let record = try harness.auditRecords().first { $0.seq == answer.auditSeq }
+        XCTAssertEqual(record?.action, "message.accepted", "the accept's own record, written with the message")
+        let waited1 = try await waitUntil { self.harness.received.count(of: id) >= 1 }
+        XCTAssertTrue(waited1, "pushed to the recipient")
+        let delivered = try await waitUntil {
+            let status = try await self.labour.send(method: .GET, path: "/v1/messages/\(id.uuidString.lowercased())", headers: [], body: nil)
+            return String(decoding: status.body, as: UTF8.self).contains(#""status":"delivered""#)
+        }
+        XCTAssertTrue(delivered)
+        let stranger = try harness.client("bank.970418")
+        let hidden = try await stranger.send(method: .GET, path: "/v1/messages/\(id.uuidString.lowercased())", headers: [], body: nil)
+        try await stranger.shutdown()
+        XCTAssertEqual(hidden.status, 404, "only sender and recipient may read a message's status")
+        XCTAssertEqual(harness.received.count(of: id), 1)
+    }
+
+    func testResendIsIdempotentAndAChangedPayloadConflicts() async throws {
+        let id = UUID()
+        let answer2 = try await send(envelope(id: id, to: "bank.970418"))
+
+        XCTAssertEqual(answer2.status, 202)
+        let answer3 = try await send(envelope(id: id, to: "bank.970418", payload: #"{ "amount" : 1, "requestRef":"R-1" }"#))
+
+        XCTAssertEqual(answer3.status, 200,
+                       "same payload (same canonical JSON) → the existing record")
+        let conflict = try await send(envelope(id: id, to: "bank.970418", payload: #"{"requestRef":"R-2"}"#))
+        XCTAssertEqual(conflict.status, 409)
+        XCTAssertEqual(conflict.problem?.type, "urn:lienthong:error:conflict")
+        let record = try harness.auditRecords().first { $0.seq == conflict.auditSeq }
+        XCTAssertEqual(record?.action, "message.conflict")
+        XCTAssertEqual(record?.outcome, .denied)
+    }
+
+    func testSendingWithoutTheRightIsForbiddenAndBadEnvelopesAreRefused() async throws {
+        let bank = try harness.client("bank.970436")
+        let forbidden = try await send(envelope(id: UUID(), to: "bank.970418"), by: bank)
+        try await bank.shutdown()
+        XCTAssertEqual(forbidden.status, 403)
+        let answer4 = try await send(envelope(id: UUID(), to: "gov.ioc.dongnai"))
+
+        XCTAssertEqual(answer4.status, 403, "no grant to that recipient")
+        let answer5 = try await send(envelope(id: UUID(), to: "bank.970418", type: "asxh.teleport"))
+
+        XCTAssertEqual(answer5.status, 400)
+        let answer6 = try await send(Data(#"{"id":"nope","type":"asxh.account-opening-request","to":"bank.970418","payload":{}}"#.utf8))
+        XCTAssertEqual(answer6.status, 400)
+        let answer7 = try await send(envelope(id: UUID(), to: "bank.970418", payload: "[1,2]"))
+
+        XCTAssertEqual(answer7.status, 400)
+    }
+
+    func testPullRecipientLeasesAcksAndAStaleTokenCannotAck() async throws {
+        let id = UUID()
+        let answer8 = try await send(envelope(id: id, to: "bank.970418"))
+
+        XCTAssertEqual(answer8.status, 202)
+        let pull = try harness.client("bank.970418")
+        defer { Task { try? await pull.shutdown() } }
+        struct Payload: Decodable, Equatable { var requestRef: String; var amount: Int }
+        struct Inbox: Decodable { struct Item: Decodable { var id: String; var leaseToken: String; var payload: Payload }; var messages: [Item] }
+        let first = try await pull.send(method: .GET, path: "/v1/inbox?limit=5", headers: [], body: nil)
+        XCTAssertEqual(first.status, 200)
+        let items = try JSONDecoder().decode(Inbox.self, from: first.body).messages
+        XCTAssertEqual(items.map(\.id), [id.uuidString.lowercased()])
+        XCTAssertEqual(items.first?.payload, Payload(requestRef: "R-1", amount: 1), "the payload arrives as sent")
+        let staleToken = items[0].leaseToken
+
+        // The lease (2 s) expires without an ack: the message is offered again with a new token.
+        var second: [Inbox.Item] = []
+        let reoffered = try await waitUntil({
+            let answer = try await pull.send(method: .GET, path: "/v1/inbox?limit=5", headers: [], body: nil)
+            second = try JSONDecoder().decode(Inbox.self, from: answer.body).messages
+            return !second.isEmpty
+        }, timeout: .seconds(8))
+        XCTAssertTrue(reoffered, "an expired lease returns the message to the queue")
+        XCTAssertNotEqual(second.first?.leaseToken, staleToken)
+
+        let stale = try await pull.send(method: .POST, path: "/v1/inbox/\(id.uuidString.lowercased())/ack",
+                                        headers: [("Content-Type", "application/json")], body: Data(#"{"leaseToken":"\#(staleToken)"}"#.utf8))
+        XCTAssertEqual(stale.status, 409, "a stale lease token can never ack")
+        let ack = try await pull.send(method: .POST, path: "/v1/inbox/\(id.uuidString.lowercased())/ack",
+                                      headers: [("Content-Type", "application/json")], body: Data(#"{"leaseToken":"\#(second[0].leaseToken)"}"#.utf8))
+        XCTAssertEqual(ack.status, 200)
+        let status = try await labour.send(method: .GET, path: "/v1/messages/\(id.uuidString.lowercased())", headers: [], body: nil)
+        XCTAssertTrue(String(decoding: status.body, as: UTF8.self).contains(#""status":"delivered""#))
+    }
+
+    func testRecipientDownThenUpGetsEverythingOnceById() async throws {
+        harness.recipientFaults.setDown()
+        var ids: [UUID] = []
+        for _ in 0..<10 {
+            let id = UUID()
+            ids.append(id)
+            let answer9 = try await send(envelope(id: id, to: "bank.970436"))
+
+            XCTAssertEqual(answer9.status, 202)
+        }
+        try await Task.sleep(for: .milliseconds(800))
+        XCTAssertEqual(harness.received.uniqueIDs.count, 0, "nothing gets through while the recipient is down")
+        harness.recipientFaults.heal()
+        let all = try await waitUntil({ Set(self.harness.received.uniqueIDs) == Set(ids) }, timeout: .seconds(20))
+        XCTAssertTrue(all, "every accepted message is delivered after the recipient comes back")
+        XCTAssertTrue(try harness.gateway.auditStore.verify(publicKey: Gateway.auditKeys(harness.configuration.audit).signingKey.publicKey).isIntact)
+    }
+}
