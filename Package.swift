@@ -86,6 +86,7 @@ let package = Package(
         // Partner simulators and synthetic data.
         .target(name: "LienthongSimulators", dependencies: [
             "LienthongCore", "LienthongAdapters", "LienthongPKI",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -93,7 +94,7 @@ let package = Package(
         ], swiftSettings: strict),
         .executableTarget(name: "lienthong", dependencies: [
             "LienthongCore", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongAdapters",
-            "LienthongGateway", "LienthongSimulators", "LienthongClient",
+            "LienthongGateway", "LienthongSimulators", "LienthongClient", "LienthongQueue",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -105,7 +106,9 @@ let package = Package(
         .testTarget(name: "LienthongAuditTests", dependencies: ["LienthongAudit"]),
         .testTarget(name: "LienthongQueueTests", dependencies: ["LienthongQueue", "LienthongAudit", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "LienthongAdaptersTests", dependencies: ["LienthongAdapters", "LienthongSimulators", "LienthongPKI"]),
-        .testTarget(name: "LienthongSimulatorsTests", dependencies: ["LienthongSimulators", "LienthongPKI"]),
+        .testTarget(name: "LienthongSimulatorsTests", dependencies: [
+            "LienthongSimulators", "LienthongPKI", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .testTarget(name: "LienthongGatewayTests", dependencies: [
             "LienthongGateway", "LienthongSimulators", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongClient",
             "LienthongQueue",

@@ -446,6 +446,15 @@ public final class SQLiteQueueStore: Sendable {
         }
     }
 
+    /// Every message with this id (one per sender that used it), oldest first: an HTTP layer that must show
+    /// a message only to its sender or recipient filters these rather than trusting the first one.
+    public func messages(id: String) throws -> [QueuedMessage] {
+        try auditStore.read { db in
+            try Row.fetchAll(db, sql: #"SELECT \#(Self.columns) FROM queue_message WHERE "id" = ? ORDER BY rowid"#,
+                             arguments: [id]).map(Self.decode)
+        }
+    }
+
     /// The message `(sender, id)`, or `nil`.
     public func message(sender: MemberID, id: String) throws -> QueuedMessage? {
         try auditStore.read { db in try Self.fetch(db, sender: sender, id: id) }

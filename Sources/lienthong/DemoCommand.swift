@@ -29,13 +29,19 @@ struct Demo: AsyncParsableCommand {
         let logger = Logs.bootstrap(level: "warning")
 
         let simPort = Ports.free(preferring: 9443)
+        let recipientPort = Ports.free(preferring: 9444)
         try setup.writeConfiguration(
-            partnerPort: Ports.free(preferring: 8443), adminPort: Ports.free(preferring: 9090), populationPort: simPort)
+            partnerPort: Ports.free(preferring: 8443), adminPort: Ports.free(preferring: 9090), populationPort: simPort,
+            recipientPort: recipientPort)
         let config = try ConfigurationLoader.load(path: setup.configFile.path)
         let gateway = try Gateway(configuration: config, logger: logger)
 
         let simulator = try setup.makePopulationSimulator(port: simPort, register: register, logger: logger)
-        let simulatorGroup = ServiceGroup(configuration: .init(services: [.init(service: simulator)], logger: logger))
+        let received = ReceivedMessages()
+        let recipientFaults = FaultInjector()
+        let recipient = try setup.makeRecipientSimulator(port: recipientPort, received: received, faults: recipientFaults, logger: logger)
+        let simulatorGroup = ServiceGroup(configuration: .init(
+            services: [.init(service: simulator), .init(service: recipient)], logger: logger))
         let (readyStream, ready) = AsyncStream<GatewayEndpoints>.makeStream()
         let once = self.once
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -43,7 +49,8 @@ struct Demo: AsyncParsableCommand {
             group.addTask { try await gateway.run(handleSignals: !once) { ready.yield($0) } }
             var iterator = readyStream.makeAsyncIterator()
             guard let endpoints = await iterator.next() else { return }
-            let scenario = DemoScenario(setup: setup, register: register, endpoints: endpoints, config: config, gateway: gateway)
+            let scenario = DemoScenario(setup: setup, register: register, endpoints: endpoints, config: config, gateway: gateway,
+                                         received: received, recipientFaults: recipientFaults)
             let steps = await scenario.run()
             DemoScenario.printSummary(steps, endpoints: endpoints, setup: setup)
             fflush(nil)  // all streams: stdout may be a pipe or file

@@ -22,6 +22,8 @@ struct DemoScenario {
     let endpoints: GatewayEndpoints
     let config: GatewayConfiguration
     let gateway: Gateway
+    let received: ReceivedMessages
+    let recipientFaults: FaultInjector
 
     var baseURL: String { "https://127.0.0.1:\(endpoints.partnerPort)" }
 
@@ -160,6 +162,44 @@ struct DemoScenario {
             struct Banks: Decodable { var banks: [Bank] }
             let banks = try answer.decode(Banks.self).banks
             return (banks.contains { $0.bin == "970436" }, "\(banks.count) banks")
+        }
+        await record("account-opening requests reach a push bank (taken down, then up) and a pull bank") {
+            func envelope(_ id: UUID, to bank: String, ref: Int) -> Data {
+                Data(#"{"id":"\#(id.uuidString.lowercased())","type":"asxh.account-opening-request","to":"\#(bank)","payload":{"requestRef":"DEMO-\#(ref)"}}"#.utf8)
+            }
+            let headers = [("Content-Type", "application/json"), ("X-User-Id", "canbo-ldtbxh-01")]
+            recipientFaults.setDown()
+            var pushIDs: [UUID] = []
+            var pullIDs: [UUID] = []
+            for n in 0..<6 {
+                let id = UUID()
+                let bank = n % 2 == 0 ? "bank.970436" : "bank.970418"
+                let answer = try await labour.send(method: .POST, path: "/v1/messages", headers: headers, body: envelope(id, to: bank, ref: n))
+                guard answer.status == 202 else { return (false, "accept answered HTTP \(answer.status)") }
+                if n % 2 == 0 { pushIDs.append(id) } else { pullIDs.append(id) }
+            }
+            try await Task.sleep(for: .seconds(1))
+            let whileDown = received.uniqueIDs.count
+            recipientFaults.heal()
+            // The pull bank leases its inbox and acknowledges each message.
+            let pull = try client("bank.970418")
+            defer { Task { try? await pull.shutdown() } }
+            struct Inbox: Decodable { struct Item: Decodable { var id: String; var leaseToken: String }; var messages: [Item] }
+            var acked: Set<String> = []
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline, Set(received.uniqueIDs) != Set(pushIDs) || acked.count < pullIDs.count {
+                let inbox = try JSONDecoder().decode(Inbox.self, from: try await pull.send(method: .GET, path: "/v1/inbox?limit=10", headers: [], body: nil).body)
+                for item in inbox.messages {
+                    let ack = try await pull.send(method: .POST, path: "/v1/inbox/\(item.id)/ack", headers: [("Content-Type", "application/json")],
+                                                  body: Data(#"{"leaseToken":"\#(item.leaseToken)"}"#.utf8))
+                    if ack.status == 200 { acked.insert(item.id) }
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let pushed = Set(received.uniqueIDs) == Set(pushIDs)
+            let pulled = acked == Set(pullIDs.map { $0.uuidString.lowercased() })
+            return (whileDown == 0 && pushed && pulled,
+                    "push bank: 0 received while down, \(received.uniqueIDs.count)/\(pushIDs.count) after it came back (\(received.deliveryCount) deliveries); pull bank: \(acked.count)/\(pullIDs.count) acknowledged")
         }
         await record("the audit chain verifies") {
             try await Task.sleep(for: .milliseconds(300))   // let the handshake refusal's record land

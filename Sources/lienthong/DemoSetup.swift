@@ -60,8 +60,20 @@ struct DemoSetup {
             citizens: register, faults: FaultInjector(), logger: logger, onServerRunning: { _ in })
     }
 
+    /// The push recipient simulator (bank.970436's endpoint) on `port`.
+    func makeRecipientSimulator(port: Int, received: ReceivedMessages, faults: FaultInjector, logger: Logger) throws -> some ApplicationProtocol {
+        let identity = try TLSProfile.loadIdentity(
+            certificateFile: certs.appendingPathComponent("server.pem").path,
+            keyFile: certs.appendingPathComponent("server-key.pem").path)
+        let roots = try TLSProfile.loadCertificates(file: certs.appendingPathComponent("ca.pem").path)
+        return RecipientSimulator.makeApplication(
+            host: "127.0.0.1", port: port,
+            tls: TLSProfile.mutualServer(certificateChain: identity.chain, privateKey: identity.key, trustRoots: roots),
+            received: received, faults: faults, logger: logger, onServerRunning: { _ in })
+    }
+
     /// Writes `lienthong.toml` for the given ports.
-    func writeConfiguration(partnerPort: Int, adminPort: Int, populationPort: Int) throws {
+    func writeConfiguration(partnerPort: Int, adminPort: Int, populationPort: Int, recipientPort: Int = 9444) throws {
         var toml = """
         # Lienthong demo configuration, written by `lienthong demo`. Paths are relative to this file.
         # Serve it with: lienthong serve --config \(configFile.path)
@@ -104,12 +116,30 @@ struct DemoSetup {
         url = "https://127.0.0.1:\(populationPort)/soap"
         timeout_ms = 3000
 
+        [queue]                        # short delays so the demo shows recovery quickly
+        lease_seconds = 5
+        retry_base_ms = 200
+        retry_cap_seconds = 2
+        breaker_threshold = 3
+        breaker_cooldown_seconds = 1
+        push_timeout_ms = 3000
+
         """
         for (member, pin) in try pins() {
             toml += "\n[[members]]\nid = \"\(member)\"\npins = [\"\(pin)\"]\n"
             for grant in Self.grants[member] ?? [] {
                 let purposes = grant.purposes.map { "\"\($0)\"" }.joined(separator: ", ")
                 toml += "[[members.grants]]\nservice = \"\(grant.service)\"\npurposes = [\(purposes)]\n"
+            }
+            switch member {
+            case "gov.labour.dongnai":
+                toml += "[[members.sends]]\ntype = \"asxh.account-opening-request\"\nto = [\"bank.970436\", \"bank.970418\"]\n"
+            case "bank.970436":   // push: the gateway POSTs to the bank's endpoint (here the recipient simulator)
+                toml += "[members.delivery]\nmode = \"push\"\nurl = \"https://127.0.0.1:\(recipientPort)/inbox\"\nmax_concurrency = 4\n"
+            case "bank.970418":   // pull: the bank leases from /v1/inbox and acknowledges
+                toml += "[members.delivery]\nmode = \"pull\"\n"
+            default:
+                break
             }
         }
         try toml.write(to: configFile, atomically: true, encoding: .utf8)

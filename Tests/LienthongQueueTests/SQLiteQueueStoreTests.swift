@@ -328,6 +328,46 @@ final class SQLiteQueueStoreTests: XCTestCase {
         XCTAssertEqual(try queue.list(state: nil, recipient: nil, type: type, limit: 3).count, 3)
     }
 
+    func testConcurrentLeasesNeverShareAMessage() async throws {
+        let (audit, queue) = try open()
+        var ids: Set<String> = []
+        for index in 0..<50 { ids.insert(try await accept(queue, now: t0.plus(Double(index))).id) }
+        let before = await audit.statistics()
+        let single = try await queue.lease(recipient: nil, excluding: [], limit: 5, leaseDuration: .seconds(60), now: t0.plus(60), actor: "gateway")
+        let afterOne = await audit.statistics()
+        XCTAssertEqual(single.count, 5)
+        XCTAssertEqual(afterOne.writeTransactions - before.writeTransactions, 1, "one lease call is one transaction")
+        XCTAssertEqual(afterOne.recordsAppended - before.recordsAppended, 5)
+        let batches = try await withThrowingTaskGroup(of: [QueuedMessage].self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    try await queue.lease(recipient: nil, excluding: [], limit: 10, leaseDuration: .seconds(60), now: t0.plus(61), actor: "gateway")
+                }
+            }
+            var all: [[QueuedMessage]] = []
+            for try await batch in group { all.append(batch) }
+            return all
+        }
+        let leasedIDs = single.map(\.id) + batches.flatMap { $0.map(\.id) }
+        XCTAssertEqual(leasedIDs.count, 50, "each message leased exactly once")
+        XCTAssertEqual(Set(leasedIDs), ids)
+        try assertChainIntact(audit)
+    }
+
+    func testSameIDFromTwoSendersIsFoundByToken() async throws {
+        let (_, queue) = try open()
+        let id = newID()
+        _ = try await accept(queue, id: id, sender: labour, recipient: bank, now: t0)
+        _ = try await accept(queue, id: id, sender: vss, recipient: otherBank, now: t0.plus(1))
+        XCTAssertEqual(try queue.messages(id: id).map(\.sender), [labour, vss])
+        let leased = try await queue.lease(recipient: otherBank, excluding: [], limit: 10, leaseDuration: .seconds(60), now: t0.plus(2), actor: otherBank.value)
+        XCTAssertEqual(leased.map(\.sender), [vss])
+        let action = try await queue.ack(id: id, recipient: otherBank, token: leased[0].lifecycle.leaseToken!, now: t0.plus(3))
+        XCTAssertEqual(action, .markDelivered(at: t0.plus(3)))
+        XCTAssertEqual(try queue.message(sender: vss, id: id)?.status, .delivered)
+        XCTAssertEqual(try queue.message(sender: labour, id: id)?.status, .queued)
+    }
+
     // MARK: - Operator
 
     func testOperatorRetryOneAndAllOfRecipient() async throws {
