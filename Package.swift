@@ -53,7 +53,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         // Durable outbound queue, I/O-free core: lifecycle state machine, retry policy, Retry-After, circuit breakers.
-        .target(name: "LienthongQueue", dependencies: ["LienthongCore", "LienthongAudit", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
+        .target(name: "LienthongQueue", dependencies: [
+            "LienthongCore", "LienthongAudit",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: strict),
         // Upstream adapters: population database (SOAP 1.1).
         .target(name: "LienthongAdapters", dependencies: [
             "LienthongCore", "LienthongPKI",
@@ -104,7 +108,11 @@ let package = Package(
         .testTarget(name: "LienthongConfigTests", dependencies: ["LienthongConfig", "LienthongCore"]),
         .testTarget(name: "LienthongPKITests", dependencies: ["LienthongPKI"]),
         .testTarget(name: "LienthongAuditTests", dependencies: ["LienthongAudit"]),
-        .testTarget(name: "LienthongQueueTests", dependencies: ["LienthongQueue", "LienthongAudit", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "LienthongQueueTests", dependencies: [
+            "LienthongQueue", "LienthongAudit",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "LienthongAdaptersTests", dependencies: ["LienthongAdapters", "LienthongSimulators", "LienthongPKI"]),
         .testTarget(name: "LienthongSimulatorsTests", dependencies: [
             "LienthongSimulators", "LienthongPKI", .product(name: "AsyncHTTPClient", package: "async-http-client"),
