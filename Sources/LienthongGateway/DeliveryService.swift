@@ -22,14 +22,16 @@ final class DeliveryService: Service, Sendable {
     private let queue: SQLiteQueueStore
     private let httpClient: HTTPClient
     private let logger: Logger
+    private let metrics: GatewayMetrics
     private let recipients: [(id: MemberID, url: String, maxConcurrency: Int)]
     private let policy: RetryPolicy
     private let breakers: Mutex<CircuitBreakers>
     private let inFlight = Mutex<[MemberID: Int]>([:])
     private let signal = WakeSignal()
 
-    init(configuration: GatewayConfiguration, queue: SQLiteQueueStore, httpClient: HTTPClient, logger: Logger) throws {
+    init(configuration: GatewayConfiguration, queue: SQLiteQueueStore, httpClient: HTTPClient, metrics: GatewayMetrics, logger: Logger) throws {
         self.configuration = configuration
+        self.metrics = metrics
         self.queue = queue
         self.httpClient = httpClient
         self.logger = logger
@@ -116,6 +118,15 @@ final class DeliveryService: Service, Sendable {
         let now = Date()
         let outcome = DeliveryOutcome.classify(status: status, error: failure, retryAfterHeader: retryAfter, now: now)
         breakers.withLock { $0.record(outcome.circuitBreakerResult, for: message.recipient, now: now) }
+        switch outcome {
+        case .delivered:
+            metrics.delivery(recipient: message.recipient.value, outcome: "delivered",
+                             sinceAccepted: .milliseconds(Int64(now.timeIntervalSince(message.acceptedAt) * 1000)))
+        case .permanentFailure:
+            metrics.delivery(recipient: message.recipient.value, outcome: "permanent-failure", sinceAccepted: nil)
+        case .retryableFailure:
+            metrics.delivery(recipient: message.recipient.value, outcome: "retryable-failure", sinceAccepted: nil)
+        }
         do {
             _ = try await queue.recordDelivery(id: message.id, token: token, outcome: outcome, now: now, policy: policy)
         } catch {

@@ -75,13 +75,13 @@ public final class Gateway: Sendable {
         let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
         self.httpClient = httpClient
 
-        let metrics = GatewayMetrics()
         let population = configuration.upstreams["population"].map {
             PopulationAdapter(endpoint: $0.url, httpClient: httpClient, timeout: .milliseconds($0.timeoutMilliseconds))
         }
         let queue = try SQLiteQueueStore(auditStore: auditStore)
         self.queue = queue
-        self.delivery = try DeliveryService(configuration: configuration, queue: queue, httpClient: httpClient, logger: logger)
+        let metrics = GatewayMetrics()
+        self.delivery = try DeliveryService(configuration: configuration, queue: queue, httpClient: httpClient, metrics: metrics, logger: logger)
         runtime = GatewayRuntime(
             configuration: configuration, revocations: revocations, auditStore: auditStore,
             services: ServiceDispatcher(population: population, banks: BankDirectory.seed, metrics: metrics),

@@ -55,6 +55,17 @@ public final class GatewayMetrics: Sendable {
         depthSeries.withLock { $0.formUnion(seen) }
     }
 
+    /// Records one push attempt: its outcome and, once delivered, the time since the message was accepted.
+    func delivery(recipient: String, outcome: String, sinceAccepted: Duration?) {
+        registry.makeCounter(name: "lienthong_delivery_attempts_total", labels: [("recipient", recipient), ("outcome", outcome)],
+                             help: "Push delivery attempts by recipient and outcome").increment()
+        if let sinceAccepted {
+            registry.makeDurationHistogram(name: "lienthong_delivery_latency_seconds", labels: [("recipient", recipient)],
+                                           buckets: Self.latencyBuckets + [.seconds(30), .seconds(60), .seconds(300), .seconds(3600)],
+                                           help: "Time from accept to delivery").record(sinceAccepted)
+        }
+    }
+
     /// Publishes the audit head.
     func audit(seq: Int64) { auditSeq.set(Double(seq)) }
 

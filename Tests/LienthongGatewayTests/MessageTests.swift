@@ -147,4 +147,41 @@ final class MessageTests: XCTestCase {
         XCTAssertTrue(all, "every accepted message is delivered after the recipient comes back")
         XCTAssertTrue(try harness.gateway.auditStore.verify(publicKey: Gateway.auditKeys(harness.configuration.audit).signingKey.publicKey).isIntact)
     }
+
+    func status(of id: UUID) async throws -> String {
+        let answer = try await labour.send(method: .GET, path: "/v1/messages/\(id.uuidString.lowercased())", headers: [], body: nil)
+        struct View: Decodable { var status: String; var attempts: Int }
+        return try JSONDecoder().decode(View.self, from: answer.body).status
+    }
+
+    func testA4xxFromTheRecipientMakesTheMessageDeadAtOnce() async throws {
+        harness.recipientFaults.setForcedStatus(400)
+        let id = UUID()
+        let accepted = try await send(envelope(id: id, to: "bank.970436"))
+        XCTAssertEqual(accepted.status, 202)
+        let dead = try await waitUntil { try await self.status(of: id) == "dead" }
+        XCTAssertTrue(dead, "400 is permanent: dead without retries")
+        let records = try harness.auditRecords().filter { $0.ref == id.uuidString.lowercased() }
+        XCTAssertEqual(records.filter { $0.action == "message.leased" }.count, 1, "one attempt only")
+        XCTAssertTrue(records.contains { $0.action == "message.dead" })
+        let metrics = try await harness.admin("/metrics")
+        XCTAssertTrue(metrics.body.contains(#"lienthong_delivery_attempts_total{recipient="bank.970436",outcome="permanent-failure"} 1"#), metrics.body)
+    }
+
+    func testRetryAfterOn429IsHonouredThenTheMessageIsDelivered() async throws {
+        harness.recipientFaults.setForcedStatus(429, retryAfterSeconds: 2)
+        let id = UUID()
+        let started = ContinuousClock.now
+        let accepted = try await send(envelope(id: id, to: "bank.970436"))
+        XCTAssertEqual(accepted.status, 202)
+        let firstTry = try await waitUntil { try self.harness.auditRecords().contains { $0.ref == id.uuidString.lowercased() && $0.action == "message.retry-scheduled" } }
+        XCTAssertTrue(firstTry)
+        harness.recipientFaults.setForcedStatus(nil)
+        let delivered = try await waitUntil { self.harness.received.count(of: id) == 1 }
+        XCTAssertTrue(delivered)
+        // The configured backoff is at most 1 s; only Retry-After explains a wait of 2 s.
+        XCTAssertGreaterThanOrEqual(ContinuousClock.now - started, .milliseconds(1900), "not retried before Retry-After")
+        let finalStatus = try await status(of: id)
+        XCTAssertEqual(finalStatus, "delivered")
+    }
 }
