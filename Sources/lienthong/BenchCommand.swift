@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import GRDB
 import LienthongAdapters
 import LienthongAudit
 import LienthongClient
@@ -14,7 +15,7 @@ import NIOSSL
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print ratios against a baseline measured in the same run (not part of CI).",
-        subcommands: [Sync.self, Audit.self])
+        subcommands: [Sync.self, Audit.self, Queue.self])
 
     /// Latency samples and throughput of one load run.
     struct Figures {
@@ -174,6 +175,86 @@ struct Bench: AsyncParsableCommand {
             print(String(format: "appends/s, one commit per record (1 appender, %d records): %.0f", serialCount, serialRate))
             print(String(format: "appends/s, group commit (%d appenders, %d records):       %.0f  (ratio %.1fx)", concurrency, records, groupRate, groupRate / serialRate))
             print(String(format: "audit verify: %.0f records/s (%d records, intact: %@)", verifyRate, result.recordsChecked, result.isIntact ? "yes" : "no"))
+        }
+    }
+}
+
+extension Bench {
+    struct Queue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Durable accepts/s and accept→delivered/s through the gateway vs one row per commit (SQLite FULL).")
+        @Option(help: "Concurrent senders.") var senders: String = "1,16,64"
+        @Option(help: "Seconds per measurement.") var seconds: Double = 5
+
+        func run() async throws {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-bench-queue-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let setup = DemoSetup(directory: dir)
+            try setup.ensurePKI()
+            let logger = Logs.bootstrap(level: "error")
+
+            // Baseline: one 1 KiB row per transaction, synchronous = FULL, WAL, no gateway.
+            var grdb = GRDB.Configuration()
+            grdb.journalMode = .wal
+            let baselineDB = try DatabaseQueue(path: dir.appendingPathComponent("baseline.sqlite").path, configuration: grdb)
+            try await baselineDB.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                try db.execute(sql: "CREATE TABLE m (id TEXT PRIMARY KEY, payload BLOB NOT NULL)")
+            }
+            let row = [UInt8](repeating: 0x61, count: 1024)
+            let baselineCount = 500
+            let t0 = ContinuousClock.now
+            for _ in 0..<baselineCount {
+                try await baselineDB.write { db in
+                    try db.execute(sql: "INSERT INTO m (id, payload) VALUES (?, ?)", arguments: [UUID().uuidString, Data(row)])
+                }
+            }
+            let baseline = Double(baselineCount) / ((ContinuousClock.now - t0).milliseconds / 1000)
+
+            let recipientPort = Ports.anyFree()
+            try setup.writeConfiguration(partnerPort: 0, adminPort: 0, populationPort: Ports.anyFree(), recipientPort: recipientPort)
+            var config = try ConfigurationLoader.load(path: setup.configFile.path)
+            for i in config.members.indices where config.members[i].delivery?.mode == .push { config.members[i].delivery?.maxConcurrency = 32 }
+            let gateway = try Gateway(configuration: config, logger: logger)
+            let received = ReceivedMessages()
+            let recipient = try setup.makeRecipientSimulator(port: recipientPort, received: received, faults: FaultInjector(), logger: logger)
+            let counts = senders.split(separator: ",").compactMap { Int($0) }
+            let seconds = self.seconds
+            let (readyStream, ready) = AsyncStream<GatewayEndpoints>.makeStream()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await recipient.run() }
+                group.addTask { try await gateway.run { ready.yield($0) } }
+                var iterator = readyStream.makeAsyncIterator()
+                guard let endpoints = await iterator.next() else { return }
+                let payload = #"{"note":""# + String(repeating: "x", count: 1000) + #""}"#
+                print("lienthong bench queue: 1 KiB messages labour → push bank (recipient simulator), \(seconds)s per run")
+                print(String(format: "baseline, one row per commit (SQLite FULL): %.0f rows/s", baseline))
+                print("senders | accepts/s  ratio/baseline | accept→delivered/s")
+                for n in counts {
+                    let client = try PartnerClient(
+                        baseURL: "https://127.0.0.1:\(endpoints.partnerPort)",
+                        certificateFile: setup.certs.appendingPathComponent("gov.labour.dongnai.pem").path,
+                        keyFile: setup.certs.appendingPathComponent("gov.labour.dongnai-key.pem").path,
+                        caFile: setup.certs.appendingPathComponent("ca.pem").path, maxConnections: n)
+                    let before = received.uniqueIDs.count
+                    let started = ContinuousClock.now
+                    let figures = await Bench.load(connections: n, seconds: seconds) { _ in
+                        let body = Data(#"{"id":"\#(UUID().uuidString.lowercased())","type":"asxh.account-opening-request","to":"bank.970436","payload":\#(payload)}"#.utf8)
+                        return (try? await client.send(method: .POST, path: "/v1/messages",
+                                                       headers: [("Content-Type", "application/json"), ("X-User-Id", "bench")], body: body).status) == 202
+                    }
+                    let deadline = ContinuousClock.now + .seconds(120)
+                    while received.uniqueIDs.count - before < figures.requests, ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    let endToEnd = Double(received.uniqueIDs.count - before) / ((ContinuousClock.now - started).milliseconds / 1000)
+                    print(String(format: "%7d | %9.0f  %14.1f | %18.0f%@", n, figures.perSecond, figures.perSecond / baseline, endToEnd,
+                                 figures.errors > 0 ? " (\(figures.errors) refused)" : ""))
+                    try await client.shutdown()
+                }
+                await gateway.shutdown()
+                group.cancelAll()
+            }
         }
     }
 }
