@@ -24,7 +24,9 @@ final class GatewayHarness: @unchecked Sendable {
     private var tasks: [Task<Void, any Error>] = []
     private var gatewayTask: Task<Void, any Error>?
 
-    static let members = ["gov.labour.dongnai", "bank.970436", "bank.970418", "gov.ioc.dongnai"]
+    static let members = ["gov.labour.dongnai", "bank.970436", "bank.970418", "bank.970415", "gov.ioc.dongnai"]
+    /// What the second push recipient (bank.970415) received.
+    let receivedB = ReceivedMessages()
     /// What the push recipient (bank.970436's endpoint) received.
     let received = ReceivedMessages()
     /// Faults of the push recipient.
@@ -81,6 +83,7 @@ final class GatewayHarness: @unchecked Sendable {
         }
 
         var recipientPort = 1
+        var recipientPortB = 1
         if upstream {
             let identity = try TLSProfile.loadIdentity(
                 certificateFile: certs.appendingPathComponent("server.pem").path, keyFile: certs.appendingPathComponent("server-key.pem").path)
@@ -93,8 +96,17 @@ final class GatewayHarness: @unchecked Sendable {
             tasks.append(Task { try await app.run() })
             var iterator = stream.makeAsyncIterator()
             recipientPort = await iterator.next() ?? 1
+            let (streamB, readyB) = AsyncStream<Int>.makeStream()
+            let appB = RecipientSimulator.makeApplication(
+                host: "127.0.0.1", port: 0,
+                tls: TLSProfile.mutualServer(certificateChain: identity.chain, privateKey: identity.key, trustRoots: roots),
+                received: receivedB, faults: FaultInjector(), logger: logger, onServerRunning: { readyB.yield($0) })
+            tasks.append(Task { try await appB.run() })
+            var iteratorB = streamB.makeAsyncIterator()
+            recipientPortB = await iteratorB.next() ?? 1
         }
         let pullBankPin = pins.first { $0.member == "bank.970418" }!.pin
+        let secondBankPin = pins.first { $0.member == "bank.970415" }!.pin
         let quoted = { (list: [String]) in list.map { "\"\($0)\"" }.joined(separator: ", ") }
         let toml = """
         purposes = ["asxh.verify-beneficiary", "labor.analysis"]
@@ -134,7 +146,7 @@ final class GatewayHarness: @unchecked Sendable {
         service = "directory.banks"
         [[members.sends]]
         type = "asxh.account-opening-request"
-        to = ["bank.970436", "bank.970418"]
+        to = ["bank.970436", "bank.970418", "bank.970415"]
         [[members]]
         id = "bank.970436"
         pins = ["\(bankPin)"]
@@ -144,6 +156,12 @@ final class GatewayHarness: @unchecked Sendable {
         mode = "push"
         url = "https://127.0.0.1:\(recipientPort)/inbox"
         max_concurrency = 4
+        [[members]]
+        id = "bank.970415"
+        pins = ["\(secondBankPin)"]
+        [members.delivery]
+        mode = "push"
+        url = "https://127.0.0.1:\(recipientPortB)/inbox"
         [[members]]
         id = "bank.970418"
         pins = ["\(pullBankPin)"]
@@ -195,6 +213,14 @@ final class GatewayHarness: @unchecked Sendable {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(endpoints.adminPort)\(path)"), timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), String(buffer: body))
+    }
+
+    /// Shuts the gateway down gracefully and waits until it has stopped.
+    func stopGateway() async {
+        guard let gatewayTask else { return }
+        await gateway.shutdown()
+        _ = await gatewayTask.result
+        self.gatewayTask = nil
     }
 
     func stop() async {

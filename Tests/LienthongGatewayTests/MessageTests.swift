@@ -184,4 +184,48 @@ final class MessageTests: XCTestCase {
         let finalStatus = try await status(of: id)
         XCTAssertEqual(finalStatus, "delivered")
     }
+
+    func testOneDeadRecipientNeitherSlowsAnotherNorGetsHammered() async throws {
+        harness.recipientFaults.setDown()   // bank.970436 answers 503
+        var toDown: [UUID] = []
+        var toHealthy: [UUID] = []
+        for n in 0..<30 {
+            let id = UUID()
+            let bank = n % 2 == 0 ? "bank.970436" : "bank.970415"
+            let answer = try await send(envelope(id: id, to: bank))
+            XCTAssertEqual(answer.status, 202)
+            if n % 2 == 0 { toDown.append(id) } else { toHealthy.append(id) }
+        }
+        let healthyDone = try await waitUntil({ Set(self.harness.receivedB.uniqueIDs) == Set(toHealthy) }, timeout: .seconds(10))
+        XCTAssertTrue(healthyDone, "the healthy bank gets everything while the other is down")
+        try await Task.sleep(for: .seconds(2))
+        let downIDs = Set(toDown.map { $0.uuidString.lowercased() })
+        let attemptsOnDown = try harness.auditRecords().filter { $0.action == "message.leased" && downIDs.contains($0.ref) }.count
+        // Without a breaker, 15 messages retried every ≤ 1 s for ~3 s would take well over 15 × 3 attempts.
+        XCTAssertLessThan(attemptsOnDown, 15 * 3, "the open circuit holds back attempts on the dead bank (\(attemptsOnDown))")
+        harness.recipientFaults.heal()
+        let recovered = try await waitUntil({ Set(self.harness.received.uniqueIDs) == Set(toDown) }, timeout: .seconds(20))
+        XCTAssertTrue(recovered, "the dead bank gets everything once it is back")
+    }
+
+    func testGracefulShutdownFinishesInFlightDeliveries() async throws {
+        harness.recipientFaults.setLatency(.milliseconds(800))
+        var ids: [UUID] = []
+        for _ in 0..<3 {
+            let id = UUID()
+            ids.append(id)
+            let answer = try await send(envelope(id: id, to: "bank.970436"))
+            XCTAssertEqual(answer.status, 202)
+        }
+        let leased = try await waitUntil {
+            try self.harness.auditRecords().filter { $0.action == "message.leased" }.count >= 3
+        }
+        XCTAssertTrue(leased)
+        await harness.stopGateway()
+        for id in ids {
+            let message = try harness.gateway.queue.message(id: id.uuidString.lowercased())
+            XCTAssertEqual(message?.status, .delivered, "an in-flight push finished before the gateway stopped")
+        }
+        XCTAssertEqual(Set(harness.received.uniqueIDs), Set(ids))
+    }
 }
