@@ -8,7 +8,7 @@ import Logging
 struct Sim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim", abstract: "Partner simulators (real servers over mTLS) and their synthetic data.",
-        subcommands: [Seed.self, Population.self])
+        subcommands: [Seed.self, Population.self, Recipient.self])
 
     struct Seed: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Generate a deterministic synthetic population (JSON Lines).")
@@ -48,6 +48,30 @@ struct Sim: AsyncParsableCommand {
                 tls: TLSProfile.mutualServer(certificateChain: identity.chain, privateKey: identity.key, trustRoots: roots),
                 citizens: people, faults: faults, logger: logger,
                 onServerRunning: { port in logger.info("population simulator ready", metadata: ["port": "\(port)", "citizens": "\(people.count)"]) })
+            try await app.runService()
+        }
+    }
+
+    struct Recipient: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve a push recipient (a bank's message endpoint) over mTLS; records what it receives, deduped by X-Message-Id.")
+        @Option(help: "Folder with server.pem, server-key.pem and ca.pem.") var certs: String
+        @Option(help: "Listen address.") var listen: String = "127.0.0.1:9444"
+        @Option(help: "Append one JSON line per delivery to this file (fsync'd before answering).") var journal: String?
+
+        func run() async throws {
+            guard let address = HostPort(parsing: listen) else { throw ValidationError("--listen must be host:port") }
+            let logger = Logs.bootstrap(level: "info")
+            let dir = URL(fileURLWithPath: certs)
+            let identity = try TLSProfile.loadIdentity(
+                certificateFile: dir.appendingPathComponent("server.pem").path, keyFile: dir.appendingPathComponent("server-key.pem").path)
+            let roots = try TLSProfile.loadCertificates(file: dir.appendingPathComponent("ca.pem").path)
+            let received = try journal.map { try ReceivedMessages(journalPath: $0) } ?? ReceivedMessages()
+            let app = RecipientSimulator.makeApplication(
+                host: address.host, port: address.port,
+                tls: TLSProfile.mutualServer(certificateChain: identity.chain, privateKey: identity.key, trustRoots: roots),
+                received: received, faults: FaultInjector(), logger: logger,
+                onServerRunning: { port in logger.info("recipient simulator ready", metadata: ["port": "\(port)", "path": "/inbox"]) })
             try await app.runService()
         }
     }
