@@ -50,6 +50,11 @@ struct MessageRoutes {
             for key in object.keys where !["id", "type", "to", "payload"].contains(key) {
                 throw GatewayProblem(.badRequest, detail: "unknown envelope field \(key)")
             }
+            do {
+                try MessagePayloads.validate(type: type, payload: payload)
+            } catch {
+                throw GatewayProblem(.badRequest, detail: "payload does not match the \(type) contract: \(error.description)")
+            }
             self.id = uuid.uuidString.lowercased()
             self.type = type
             self.to = recipient

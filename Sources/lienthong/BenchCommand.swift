@@ -226,7 +226,7 @@ extension Bench {
                 group.addTask { try await gateway.run { ready.yield($0) } }
                 var iterator = readyStream.makeAsyncIterator()
                 guard let endpoints = await iterator.next() else { return }
-                let payload = #"{"note":""# + String(repeating: "x", count: 1000) + #""}"#
+                let payload = #"{"requestRef":"BENCH","bank":{"bin":"970436"},"person":{"fullName":"Người Thử Nghiệm","personalId":"075090000001","dateOfBirth":"1990-01-01"},"note":""# + String(repeating: "x", count: 850) + #""}"#
                 print("lienthong bench queue: 1 KiB messages labour → push bank (recipient simulator), \(seconds)s per run")
                 print(String(format: "baseline, one row per commit (SQLite FULL): %.0f rows/s", baseline))
                 print("senders | accepts/s  ratio/baseline | accept→delivered/s")

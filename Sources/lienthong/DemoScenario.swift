@@ -165,7 +165,7 @@ struct DemoScenario {
         }
         await record("account-opening requests reach a push bank (taken down, then up) and a pull bank") {
             func envelope(_ id: UUID, to bank: String, ref: Int) -> Data {
-                Data(#"{"id":"\#(id.uuidString.lowercased())","type":"asxh.account-opening-request","to":"\#(bank)","payload":{"requestRef":"DEMO-\#(ref)"}}"#.utf8)
+                Data(#"{"id":"\#(id.uuidString.lowercased())","type":"asxh.account-opening-request","to":"\#(bank)","payload":{"requestRef":"DEMO-\#(ref)","bank":{"bin":"\#(bank.dropFirst(5))"},"person":{"fullName":"Người Thử Nghiệm","personalId":"075090000001","dateOfBirth":"1990-01-01"}}}"#.utf8)
             }
             let headers = [("Content-Type", "application/json"), ("X-User-Id", "canbo-ldtbxh-01")]
             recipientFaults.setDown()

@@ -21,7 +21,7 @@ final class MessageTests: XCTestCase {
         await harness.stop()
     }
 
-    func envelope(id: UUID, to: String, payload: String = #"{"requestRef":"R-1","amount":1}"#, type: String = "asxh.account-opening-request") -> Data {
+    func envelope(id: UUID, to: String, payload: String = #"{"requestRef":"R-1","bank":{"bin":"970436"},"person":{"fullName":"Nguyễn Văn An","personalId":"075090000001","dateOfBirth":"1990-01-01"}}"#, type: String = "asxh.account-opening-request") -> Data {
         Data(#"{"id":"\#(id.uuidString.lowercased())","type":"\#(type)","to":"\#(to)","payload":\#(payload)}"#.utf8)
     }
 
@@ -64,11 +64,11 @@ final class MessageTests: XCTestCase {
         let answer2 = try await send(envelope(id: id, to: "bank.970418"))
 
         XCTAssertEqual(answer2.status, 202)
-        let answer3 = try await send(envelope(id: id, to: "bank.970418", payload: #"{ "amount" : 1, "requestRef":"R-1" }"#))
+        let answer3 = try await send(envelope(id: id, to: "bank.970418", payload: #"{ "person" : {"dateOfBirth":"1990-01-01", "personalId":"075090000001","fullName":"Nguyễn Văn An"}, "bank":{"bin":"970436"},  "requestRef":"R-1" }"#))
 
         XCTAssertEqual(answer3.status, 200,
                        "same payload (same canonical JSON) → the existing record")
-        let conflict = try await send(envelope(id: id, to: "bank.970418", payload: #"{"requestRef":"R-2"}"#))
+        let conflict = try await send(envelope(id: id, to: "bank.970418", payload: #"{"requestRef":"R-2","bank":{"bin":"970436"},"person":{"fullName":"Nguyễn Văn An","personalId":"075090000001","dateOfBirth":"1990-01-01"}}"#))
         XCTAssertEqual(conflict.status, 409)
         XCTAssertEqual(conflict.problem?.type, "urn:lienthong:error:conflict")
         let record = try harness.auditRecords().first { $0.seq == conflict.auditSeq }
@@ -89,6 +89,10 @@ final class MessageTests: XCTestCase {
         XCTAssertEqual(answer5.status, 400)
         let answer6 = try await send(Data(#"{"id":"nope","type":"asxh.account-opening-request","to":"bank.970418","payload":{}}"#.utf8))
         XCTAssertEqual(answer6.status, 400)
+        let missing = try await send(envelope(id: UUID(), to: "bank.970418", payload: #"{"requestRef":"R-3","bank":{"bin":"970418"},"person":{"fullName":"Trần Thị Bình","dateOfBirth":"1991-02-03"}}"#))
+        XCTAssertEqual(missing.status, 400, "payload checked against the message type's contract")
+        XCTAssertTrue(missing.problem?.detail.contains("payload.person.personalId") ?? false, missing.problem?.detail ?? "")
+        XCTAssertFalse(String(decoding: missing.body, as: UTF8.self).contains("Trần Thị Bình"), "no personal data in the refusal")
         let answer7 = try await send(envelope(id: UUID(), to: "bank.970418", payload: "[1,2]"))
 
         XCTAssertEqual(answer7.status, 400)
@@ -101,13 +105,13 @@ final class MessageTests: XCTestCase {
         XCTAssertEqual(answer8.status, 202)
         let pull = try harness.client("bank.970418")
         defer { Task { try? await pull.shutdown() } }
-        struct Payload: Decodable, Equatable { var requestRef: String; var amount: Int }
+        struct Payload: Decodable, Equatable { struct Bank: Decodable, Equatable { var bin: String }; var requestRef: String; var bank: Bank }
         struct Inbox: Decodable { struct Item: Decodable { var id: String; var leaseToken: String; var payload: Payload }; var messages: [Item] }
         let first = try await pull.send(method: .GET, path: "/v1/inbox?limit=5", headers: [], body: nil)
         XCTAssertEqual(first.status, 200)
         let items = try JSONDecoder().decode(Inbox.self, from: first.body).messages
         XCTAssertEqual(items.map(\.id), [id.uuidString.lowercased()])
-        XCTAssertEqual(items.first?.payload, Payload(requestRef: "R-1", amount: 1), "the payload arrives as sent")
+        XCTAssertEqual(items.first?.payload, Payload(requestRef: "R-1", bank: .init(bin: "970436")), "the payload arrives as sent")
         let staleToken = items[0].leaseToken
 
         // The lease (2 s) expires without an ack: the message is offered again with a new token.
