@@ -185,6 +185,8 @@ extension Bench {
             abstract: "Durable accepts/s and accept→delivered/s through the gateway vs one row per commit (SQLite FULL).")
         @Option(help: "Concurrent senders.") var senders: String = "1,16,64"
         @Option(help: "Seconds per measurement.") var seconds: Double = 5
+        @Flag(help: "Send to the pull bank, which never pulls: accepts only, no deliveries competing for the writer.")
+        var acceptsOnly = false
 
         func run() async throws {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-bench-queue-\(UUID().uuidString)")
@@ -220,6 +222,7 @@ extension Bench {
             let recipient = try setup.makeRecipientSimulator(port: recipientPort, received: received, faults: FaultInjector(), logger: logger)
             let counts = senders.split(separator: ",").compactMap { Int($0) }
             let seconds = self.seconds
+            let acceptsOnly = self.acceptsOnly
             let (readyStream, ready) = AsyncStream<GatewayEndpoints>.makeStream()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await recipient.run() }
@@ -238,12 +241,13 @@ extension Bench {
                         caFile: setup.certs.appendingPathComponent("ca.pem").path, maxConnections: n)
                     let before = received.uniqueIDs.count
                     let started = ContinuousClock.now
+                    let to = acceptsOnly ? "bank.970418" : "bank.970436"
                     let figures = await Bench.load(connections: n, seconds: seconds) { _ in
-                        let body = Data(#"{"id":"\#(UUID().uuidString.lowercased())","type":"asxh.account-opening-request","to":"bank.970436","payload":\#(payload)}"#.utf8)
+                        let body = Data(#"{"id":"\#(UUID().uuidString.lowercased())","type":"asxh.account-opening-request","to":"\#(to)","payload":\#(payload)}"#.utf8)
                         return (try? await client.send(method: .POST, path: "/v1/messages",
                                                        headers: [("Content-Type", "application/json"), ("X-User-Id", "bench")], body: body).status) == 202
                     }
-                    let deadline = ContinuousClock.now + .seconds(120)
+                    let deadline = ContinuousClock.now + .seconds(acceptsOnly ? 0 : 120)
                     while received.uniqueIDs.count - before < figures.requests, ContinuousClock.now < deadline {
                         try await Task.sleep(for: .milliseconds(20))
                     }
