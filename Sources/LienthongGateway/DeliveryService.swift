@@ -62,7 +62,9 @@ final class DeliveryService: Service, Sendable {
                     _ = try? await queue.recoverExpiredLeases(now: Date(), policy: policy)
                 }
                 var leasedAny = false
-                for recipient in recipients {
+                // A read first: leasing is a write transaction, not worth taking when nothing is due.
+                let due = ((try? queue.nextDueDate(now: Date())) ?? nil).map { $0 <= Date() } ?? false
+                for recipient in recipients where due {
                     let free = recipient.maxConcurrency - inFlight.withLock { $0[recipient.id, default: 0] }
                     guard free > 0, breakers.withLock({ $0.allowsAttempt(for: recipient.id, now: Date()) }) else { continue }
                     // While a breaker is half-open, only its single probe goes out.

@@ -208,17 +208,26 @@ final class AuditUnavailableTests: XCTestCase {
         try await harness.start()
         let client = try harness.client("gov.labour.dongnai")
         // Another process takes the database's write lock and keeps it past the store's busy timeout.
-        let blocker = try GRDB.DatabaseQueue(path: harness.configuration.storage.sqlitePath)
+        var blockerConfiguration = GRDB.Configuration()
+        blockerConfiguration.busyMode = .timeout(10)   // wait for the gateway's own short transactions to end
+        let blocker = try GRDB.DatabaseQueue(path: harness.configuration.storage.sqlitePath, configuration: blockerConfiguration)
         let locked = DispatchSemaphore(value: 0)
         let release = DispatchSemaphore(value: 0)
+        let acquired = LockFlag()
         Thread {   // a plain thread: holding a lock must not block the cooperative pool
-            try? blocker.inTransaction(.exclusive) { _ in
-                locked.signal()
-                release.wait()
-                return .rollback
+            do {
+                try blocker.inTransaction(.exclusive) { _ in
+                    acquired.set()
+                    locked.signal()
+                    release.wait()
+                    return .rollback
+                }
+            } catch {
+                locked.signal()   // never leave the test waiting
             }
         }.start()
         locked.wait()
+        XCTAssertTrue(acquired.value, "the blocker took the write lock")
         let c = harness.register.first { $0.personalId != nil }!
         let body = try JSONEncoder().encode(VerifyCitizenRequest(personalId: c.personalId!, fullName: c.fullName, dateOfBirth: c.dateOfBirth))
         let answer = try await client.call(
@@ -233,4 +242,13 @@ final class AuditUnavailableTests: XCTestCase {
         try await client.shutdown()
         await harness.stop()
     }
+}
+
+/// A flag set from another thread.
+final class LockFlag: @unchecked Sendable {
+    // @unchecked: `value` is only touched under `lock`.
+    private let lock = NSLock()
+    private var flag = false
+    func set() { lock.withLock { flag = true } }
+    var value: Bool { lock.withLock { flag } }
 }
