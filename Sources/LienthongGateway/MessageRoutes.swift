@@ -65,12 +65,8 @@ struct MessageRoutes {
     func accept(request: Request, context: GatewayRequestContext) async throws -> Response {
         context.notes.update { $0.action = "message.accept"; $0.target = "messages" }
         guard let sender = context.member else { throw GatewayProblem(.unauthenticated, detail: "no member identity") }
-        guard let user = request.headers[.userID], !user.isEmpty, user.count <= 128 else {
-            throw GatewayProblem(.badRequest, detail: "X-User-Id header is required (the officer acting)")
-        }
-        guard let type = request.headers[.contentType], type.lowercased().hasPrefix("application/json") else {
-            throw GatewayProblem(.unsupportedMediaType, detail: "body must be application/json")
-        }
+        let user = try RequestChecks.user(request)
+        try RequestChecks.json(request)
         var request = request
         let limit = runtime.configuration.queue.maxPayloadBytes + 4096
         let body = try await request.collectBody(upTo: limit)

@@ -31,13 +31,8 @@ struct ServiceRoutes {
         if case .deny(let problem) = runtime.policy.authorize(member: member, service: service, purpose: purpose) {
             throw problem
         }
-        guard let user = request.headers[.userID], !user.isEmpty, user.count <= 128 else {
-            throw GatewayProblem(.badRequest, detail: "X-User-Id header is required (the officer acting)")
-        }
-        _ = user
-        guard let type = request.headers[.contentType], type.lowercased().hasPrefix("application/json") else {
-            throw GatewayProblem(.unsupportedMediaType, detail: "body must be application/json")
-        }
+        _ = try RequestChecks.user(request)
+        try RequestChecks.json(request)
         if let length = request.headers[.contentLength].flatMap(Int.init), length > runtime.configuration.partner.maxBodyBytes {
             throw GatewayProblem(.payloadTooLarge, detail: "request body exceeds the configured limit")
         }

@@ -1,4 +1,5 @@
 public import Foundation
+public import NIOSSL
 import X509
 
 /// The example PKI for demos and tests (SPEC §1 members plus two communes and two banks by default).
@@ -202,5 +203,17 @@ public enum ExamplePKI {
             throw PKIError(code: .fileUnreadable, reason: "file cannot be read", file: url.path)
         }
         return Array(data)
+    }
+}
+
+extension ExamplePKI {
+    /// The mTLS server configuration of a folder laid out by ``create(at:members:validityDays:now:)``:
+    /// `server.pem` and `server-key.pem`, clients chained to `ca.pem`. Simulators and demos serve with it.
+    public static func serverTLSConfiguration(directory: URL) throws -> TLSConfiguration {
+        let identity = try TLSProfile.loadIdentity(
+            certificateFile: directory.appendingPathComponent(serverCertificateFile).path,
+            keyFile: directory.appendingPathComponent(serverKeyFile).path)
+        let roots = try TLSProfile.loadCertificates(file: directory.appendingPathComponent(caCertificateFile).path)
+        return TLSProfile.mutualServer(certificateChain: identity.chain, privateKey: identity.key, trustRoots: roots)
     }
 }

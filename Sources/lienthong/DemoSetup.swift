@@ -50,25 +50,19 @@ struct DemoSetup {
 
     /// The population simulator on `port`, serving `register` with this folder's server certificate.
     func makePopulationSimulator(port: Int, register: [SyntheticCitizen], logger: Logger) throws -> some ApplicationProtocol {
-        let identity = try TLSProfile.loadIdentity(
-            certificateFile: certs.appendingPathComponent("server.pem").path,
-            keyFile: certs.appendingPathComponent("server-key.pem").path)
-        let roots = try TLSProfile.loadCertificates(file: certs.appendingPathComponent("ca.pem").path)
+        let serverTLS = try ExamplePKI.serverTLSConfiguration(directory: certs)
         return PopulationSimulator.makeApplication(
             host: "127.0.0.1", port: port,
-            tls: TLSProfile.mutualServer(certificateChain: identity.chain, privateKey: identity.key, trustRoots: roots),
+            tls: serverTLS,
             citizens: register, faults: FaultInjector(), logger: logger, onServerRunning: { _ in })
     }
 
     /// The push recipient simulator (bank.970436's endpoint) on `port`.
     func makeRecipientSimulator(port: Int, received: ReceivedMessages, faults: FaultInjector, logger: Logger) throws -> some ApplicationProtocol {
-        let identity = try TLSProfile.loadIdentity(
-            certificateFile: certs.appendingPathComponent("server.pem").path,
-            keyFile: certs.appendingPathComponent("server-key.pem").path)
-        let roots = try TLSProfile.loadCertificates(file: certs.appendingPathComponent("ca.pem").path)
+        let serverTLS = try ExamplePKI.serverTLSConfiguration(directory: certs)
         return RecipientSimulator.makeApplication(
             host: "127.0.0.1", port: port,
-            tls: TLSProfile.mutualServer(certificateChain: identity.chain, privateKey: identity.key, trustRoots: roots),
+            tls: serverTLS,
             received: received, faults: faults, logger: logger, onServerRunning: { _ in })
     }
 

@@ -37,15 +37,13 @@ struct Sim: AsyncParsableCommand {
             guard let address = HostPort(parsing: listen) else { throw ValidationError("--listen must be host:port") }
             let logger = Logs.bootstrap(level: "info")
             let dir = URL(fileURLWithPath: certs)
-            let identity = try TLSProfile.loadIdentity(
-                certificateFile: dir.appendingPathComponent("server.pem").path, keyFile: dir.appendingPathComponent("server-key.pem").path)
-            let roots = try TLSProfile.loadCertificates(file: dir.appendingPathComponent("ca.pem").path)
+            let serverTLS = try ExamplePKI.serverTLSConfiguration(directory: dir)
             let people = try SyntheticPopulation.load(from: URL(fileURLWithPath: data))
             let faults = FaultInjector()
             faults.apply(.init(latencyMs: latencyMs, errorRate: errorRate, downForMs: downForMs > 0 ? downForMs : nil))
             let app = PopulationSimulator.makeApplication(
                 host: address.host, port: address.port,
-                tls: TLSProfile.mutualServer(certificateChain: identity.chain, privateKey: identity.key, trustRoots: roots),
+                tls: serverTLS,
                 citizens: people, faults: faults, logger: logger,
                 onServerRunning: { port in logger.info("population simulator ready", metadata: ["port": "\(port)", "citizens": "\(people.count)"]) })
             try await app.runService()
@@ -63,13 +61,11 @@ struct Sim: AsyncParsableCommand {
             guard let address = HostPort(parsing: listen) else { throw ValidationError("--listen must be host:port") }
             let logger = Logs.bootstrap(level: "info")
             let dir = URL(fileURLWithPath: certs)
-            let identity = try TLSProfile.loadIdentity(
-                certificateFile: dir.appendingPathComponent("server.pem").path, keyFile: dir.appendingPathComponent("server-key.pem").path)
-            let roots = try TLSProfile.loadCertificates(file: dir.appendingPathComponent("ca.pem").path)
+            let serverTLS = try ExamplePKI.serverTLSConfiguration(directory: dir)
             let received = try journal.map { try ReceivedMessages(journalPath: $0) } ?? ReceivedMessages()
             let app = RecipientSimulator.makeApplication(
                 host: address.host, port: address.port,
-                tls: TLSProfile.mutualServer(certificateChain: identity.chain, privateKey: identity.key, trustRoots: roots),
+                tls: serverTLS,
                 received: received, faults: FaultInjector(), logger: logger,
                 onServerRunning: { port in logger.info("recipient simulator ready", metadata: ["port": "\(port)", "path": "/inbox"]) })
             try await app.runService()

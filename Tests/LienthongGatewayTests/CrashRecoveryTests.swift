@@ -46,13 +46,11 @@ final class CrashRecoveryTests: XCTestCase {
 
         // The recipient lives in this process: only the gateway is killed.
         let received = ReceivedMessages()
-        let identity = try TLSProfile.loadIdentity(
-            certificateFile: certs.appendingPathComponent("server.pem").path, keyFile: certs.appendingPathComponent("server-key.pem").path)
-        let roots = try TLSProfile.loadCertificates(file: certs.appendingPathComponent("ca.pem").path)
+        let serverTLS = try ExamplePKI.serverTLSConfiguration(directory: certs)
         let (stream, ready) = AsyncStream<Int>.makeStream()
         let recipient = RecipientSimulator.makeApplication(
             host: "127.0.0.1", port: 0,
-            tls: TLSProfile.mutualServer(certificateChain: identity.chain, privateKey: identity.key, trustRoots: roots),
+            tls: serverTLS,
             received: received, faults: FaultInjector(), logger: Logger(label: "crash") { _ in SwiftLogNoOpLogHandler() },
             onServerRunning: { ready.yield($0) })
         let recipientTask = Task { try await recipient.run() }

@@ -69,13 +69,11 @@ final class GatewayHarness: @unchecked Sendable {
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         var simPort = 1   // nothing listens on port 1 of loopback
         if upstream {
-            let identity = try TLSProfile.loadIdentity(
-                certificateFile: certs.appendingPathComponent("server.pem").path, keyFile: certs.appendingPathComponent("server-key.pem").path)
-            let roots = try TLSProfile.loadCertificates(file: certs.appendingPathComponent("ca.pem").path)
+            let serverTLS = try ExamplePKI.serverTLSConfiguration(directory: certs)
             let (stream, ready) = AsyncStream<Int>.makeStream()
             let app = PopulationSimulator.makeApplication(
                 host: "127.0.0.1", port: 0,
-                tls: TLSProfile.mutualServer(certificateChain: identity.chain, privateKey: identity.key, trustRoots: roots),
+                tls: serverTLS,
                 citizens: register, faults: faults, logger: logger, onServerRunning: { ready.yield($0) })
             tasks.append(Task { try await app.run() })
             var iterator = stream.makeAsyncIterator()
@@ -85,13 +83,11 @@ final class GatewayHarness: @unchecked Sendable {
         var recipientPort = 1
         var recipientPortB = 1
         if upstream {
-            let identity = try TLSProfile.loadIdentity(
-                certificateFile: certs.appendingPathComponent("server.pem").path, keyFile: certs.appendingPathComponent("server-key.pem").path)
-            let roots = try TLSProfile.loadCertificates(file: certs.appendingPathComponent("ca.pem").path)
+            let serverTLS = try ExamplePKI.serverTLSConfiguration(directory: certs)
             let (stream, ready) = AsyncStream<Int>.makeStream()
             let app = RecipientSimulator.makeApplication(
                 host: "127.0.0.1", port: 0,
-                tls: TLSProfile.mutualServer(certificateChain: identity.chain, privateKey: identity.key, trustRoots: roots),
+                tls: serverTLS,
                 received: received, faults: recipientFaults, logger: logger, onServerRunning: { ready.yield($0) })
             tasks.append(Task { try await app.run() })
             var iterator = stream.makeAsyncIterator()
@@ -99,7 +95,7 @@ final class GatewayHarness: @unchecked Sendable {
             let (streamB, readyB) = AsyncStream<Int>.makeStream()
             let appB = RecipientSimulator.makeApplication(
                 host: "127.0.0.1", port: 0,
-                tls: TLSProfile.mutualServer(certificateChain: identity.chain, privateKey: identity.key, trustRoots: roots),
+                tls: serverTLS,
                 received: receivedB, faults: FaultInjector(), logger: logger, onServerRunning: { readyB.yield($0) })
             tasks.append(Task { try await appB.run() })
             var iteratorB = streamB.makeAsyncIterator()

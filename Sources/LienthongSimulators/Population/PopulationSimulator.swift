@@ -124,23 +124,9 @@ public enum PopulationSimulator {
             context.logger.info("population SOAP request", metadata: ["status": "\(status)"])
             return soapResponse(status: HTTPResponse.Status(code: status), document: document)
         }
-        let server: HTTPServerBuilder
-        do {
-            server = try .tls(.http1(), tlsConfiguration: tls)
-        } catch {
-            // `HTTPServerBuilder.tls` is declared `throws` but only wraps a closure: the TLS context is built,
-            // and any error thrown, when the server starts (`runService()` then throws it).
-            preconditionFailure("HTTPServerBuilder.tls does not throw when building the builder")
-        }
-        return Application(
-            router: router,
-            server: server,
-            configuration: .init(address: .hostname(host, port: port), serverName: "lienthong-sim-population"),
-            onServerRunning: { channel in
-                await onServerRunning(channel.localAddress?.port ?? port)
-            },
-            logger: logger
-        )
+        return SimulatorServer.makeApplication(
+            router: router, host: host, port: port, tls: tls, serverName: "lienthong-sim-population",
+            logger: logger, onServerRunning: onServerRunning)
     }
 
     static func soapResponse(status: HTTPResponse.Status, document: [UInt8]) -> Response {

@@ -62,23 +62,9 @@ public enum RecipientSimulator {
         router.post(RouterPath(path)) { request, context in
             try await handleDelivery(request, context: context, received: received, maxBodyBytes: maxBodyBytes)
         }
-        let server: HTTPServerBuilder
-        do {
-            server = try .tls(.http1(), tlsConfiguration: tls)
-        } catch {
-            // `HTTPServerBuilder.tls` is declared `throws` but only wraps a closure: the TLS context is built,
-            // and any error thrown, when the server starts (`runService()` then throws it).
-            preconditionFailure("HTTPServerBuilder.tls does not throw when building the builder")
-        }
-        return Application(
-            router: router,
-            server: server,
-            configuration: .init(address: .hostname(host, port: port), serverName: "lienthong-sim-recipient"),
-            onServerRunning: { channel in
-                await onServerRunning(channel.localAddress?.port ?? port)
-            },
-            logger: logger
-        )
+        return SimulatorServer.makeApplication(
+            router: router, host: host, port: port, tls: tls, serverName: "lienthong-sim-recipient",
+            logger: logger, onServerRunning: onServerRunning)
     }
 
     /// The validated headers of one push delivery.
