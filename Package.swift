@@ -58,9 +58,10 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
-        // Upstream adapters: population database (SOAP 1.1).
+        // Upstream adapters: population database (SOAP 1.1), social insurance, NAPAS (JSON with detached JWS).
         .target(name: "LienthongAdapters", dependencies: [
             "LienthongCore", "LienthongPKI",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -114,7 +115,11 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .testTarget(name: "LienthongAdaptersTests", dependencies: ["LienthongAdapters", "LienthongSimulators", "LienthongPKI"]),
+        .testTarget(name: "LienthongAdaptersTests", dependencies: [
+            "LienthongAdapters", "LienthongSimulators", "LienthongPKI",
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .testTarget(name: "LienthongSimulatorsTests", dependencies: [
             "LienthongSimulators", "LienthongPKI", .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),

@@ -1,8 +1,8 @@
-public import Hummingbird
+import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
-public import Logging
-public import NIOSSL
+import Logging
+import NIOSSL
 
 /// The one way a simulator becomes a server: Hummingbird over TLS (mTLS with `TLSProfile.mutualServer`),
 /// reporting the bound port (useful with port 0).

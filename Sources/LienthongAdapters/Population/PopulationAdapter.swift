@@ -1,7 +1,6 @@
 public import AsyncHTTPClient
 public import LienthongCore
 import NIOCore
-import NIOSSL
 
 /// The gateway's client of the population database: JSON contracts in, SOAP 1.1 over mTLS out.
 ///
@@ -25,19 +24,17 @@ public struct PopulationAdapter: Sendable {
     public let httpClient: HTTPClient
     /// Bound on each call: connecting and the answer's head within `timeout`, the last byte of the answer
     /// within `timeout` + 250 ms.
-    public let timeout: Duration
+    public var timeout: Duration { transport.timeout }
     /// Which lookup fields each purpose may receive.
     public let policy: PurposePolicy
-    /// How long after ``timeout`` the outer bound fires (it only matters for an answer body that stalls).
-    static let bodyGrace: Duration = .milliseconds(250)
-    /// Largest answer accepted, in bytes.
-    public static let maxResponseBytes = 1 << 20
+    /// Time bound, error mapping and answer size limit.
+    let transport: UpstreamTransport
 
     /// Creates an adapter.
     public init(endpoint: String, httpClient: HTTPClient, timeout: Duration, policy: PurposePolicy = .standard) {
         self.endpoint = endpoint
         self.httpClient = httpClient
-        self.timeout = timeout
+        self.transport = UpstreamTransport(name: "population database", httpClient: httpClient, timeout: timeout)
         self.policy = policy
     }
 
@@ -94,25 +91,10 @@ public struct PopulationAdapter: Sendable {
         http.method = .POST
         http.headers.add(name: "Content-Type", value: "text/xml; charset=utf-8")
         http.headers.add(name: "SOAPAction", value: "\"\(operation.soapAction)\"")
-        if Self.isSafeHeaderValue(requestID) { http.headers.add(name: "X-Request-Id", value: requestID) }
+        if UpstreamTransport.isSafeHeaderValue(requestID) { http.headers.add(name: "X-Request-Id", value: requestID) }
         http.body = .bytes(ByteBuffer(bytes: SOAPEnvelope(body: .payload(request.element)).encoded()))
 
-        let timeout = self.timeout
-        let client = self.httpClient
-        let prepared = http
-        let exchange: Exchange
-        do {
-            // AsyncHTTPClient's deadline covers connecting and the response head (and, when connecting keeps
-            // failing, reports the connection error at the deadline); the outer bound, a little later so that
-            // error wins the race, also covers reading the body.
-            exchange = try await Self.withDeadline(timeout + Self.bodyGrace) {
-                let response = try await client.execute(prepared, timeout: TimeAmount(timeout))
-                let body = try await response.body.collect(upTo: Self.maxResponseBytes)
-                return Exchange(status: Int(response.status.code), body: Array(body.readableBytesView))
-            }
-        } catch {
-            throw Self.classify(error)
-        }
+        let exchange = try await transport.send(http)
 
         if exchange.status == 503 {
             throw GatewayProblem(.upstreamUnavailable, detail: "population database is unavailable (HTTP 503)")
@@ -139,61 +121,5 @@ public struct PopulationAdapter: Sendable {
                 throw Self.unexpectedAnswer
             }
         }
-    }
-
-    private struct Exchange: Sendable {
-        var status: Int
-        var body: [UInt8]
-    }
-
-    private struct DeadlineExceeded: Error {}
-
-    /// Runs `operation`, cancelling it and throwing `DeadlineExceeded` when `timeout` passes first.
-    private static func withDeadline<T: Sendable>(
-        _ timeout: Duration,
-        _ operation: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else { throw DeadlineExceeded() }
-            return value
-        }
-    }
-
-    /// Maps a transport error to a problem with a fixed detail.
-    static func classify(_ error: any Error) -> GatewayProblem {
-        let timeout = GatewayProblem(.upstreamTimeout, detail: "population database did not answer in time")
-        let unavailable = GatewayProblem(.upstreamUnavailable, detail: "population database is unreachable")
-        if error is DeadlineExceeded { return timeout }
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout, .writeTimeout, .getConnectionFromPoolTimeout:
-                return timeout
-            case .remoteConnectionClosed, .connectTimeout, .tlsHandshakeTimeout, .uncleanShutdown, .cancelled,
-                .alreadyShutdown:
-                return unavailable
-            case .invalidURL, .emptyHost, .emptyScheme, .missingSocketPath:
-                return GatewayProblem(.internal, detail: "population database endpoint is misconfigured")
-            default:
-                return GatewayProblem(.upstreamError, detail: "population database exchange failed")
-            }
-        }
-        if error is NIOTooManyBytesError {
-            return GatewayProblem(.upstreamError, detail: "population database answer is too large")
-        }
-        // Connection refused or reset, DNS failure, TLS failure (NIOSSLError, BoringSSLError), closed channel.
-        return unavailable
-    }
-
-    private static func isSafeHeaderValue(_ value: String) -> Bool {
-        !value.isEmpty && value.utf8.count <= 128
-            && value.utf8.allSatisfy { c in
-                (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F || c == 0x2E
-            }
     }
 }
