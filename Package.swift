@@ -90,7 +90,8 @@ let package = Package(
         ], swiftSettings: strict),
         // Partner simulators and synthetic data.
         .target(name: "LienthongSimulators", dependencies: [
-            "LienthongCore", "LienthongAdapters", "LienthongPKI",
+            "LienthongCore", "LienthongAdapters", "LienthongPKI", "LienthongClient",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -121,7 +122,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "LienthongSimulatorsTests", dependencies: [
-            "LienthongSimulators", "LienthongPKI", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            "LienthongSimulators", "LienthongPKI", "LienthongGateway", "LienthongConfig", "LienthongClient", "LienthongAudit", .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "LienthongGatewayTests", dependencies: [
             "LienthongGateway", "LienthongSimulators", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongClient",

@@ -42,7 +42,10 @@ public enum MessagePayloads {
             ]),
         "asxh.account-opening-result": .object(
             required: ["requestRef": .string(maxLength: 64), "outcome": .oneOf(["acknowledged", "opened", "rejected", "card-delivered"])],
-            optional: ["accountId": .string(maxLength: 34), "reason": .string(maxLength: 200)]),
+            optional: [
+                "accountId": .string(maxLength: 34), "reason": .string(maxLength: 200), "reasonCode": .string(maxLength: 8),
+                "acknowledgedMessageId": .string(maxLength: 64), "on": .date,
+            ]),
         "asxh.beneficiary-list": .object(
             required: [
                 "period": .yearMonth,

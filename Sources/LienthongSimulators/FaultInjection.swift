@@ -3,18 +3,20 @@ import Foundation
 import NIOCore
 import Synchronization
 
-/// Run-time switchable faults for simulators: added latency, an error rate, and downtime (optionally for a
-/// limited time, after which it heals by itself).
+/// Run-time switchable faults for simulators: added latency, an error rate, downtime (optionally for a
+/// limited time, after which it heals by itself), and flapping (alternately up and down for equal periods).
 ///
 /// Switch through the Swift API or, on a simulator's listener, `POST /_sim/faults` with
-/// `{ "latencyMs": 1500, "errorRate": 0.2, "downForMs": 10000, "down": true, "downMode": "close" }` (every key
-/// optional; `downForMs: 0` or `down: false` heals). `GET /_sim/faults` shows the state.
+/// `{ "latencyMs": 1500, "errorRate": 0.2, "downForMs": 10000, "down": true, "downMode": "close", "flapMs": 2000 }`
+/// (every key optional; `downForMs: 0` or `down: false` heals; `flapMs: 0` stops flapping). `GET /_sim/faults`
+/// shows the state.
 ///
 /// ```swift
 /// let faults = FaultInjector(seed: 7)
 /// faults.setLatency(.milliseconds(800))
 /// faults.setErrorRate(0.1)
 /// faults.setDown(for: .seconds(30))
+/// faults.setFlapping(period: .seconds(2))   // up 2 s, down 2 s, up 2 s, ...
 /// ```
 ///
 /// Decisions use a seeded generator, so a sequence of requests meets the same faults for the same seed.
@@ -68,12 +70,15 @@ public final class FaultInjector: Sendable {
         public var forcedStatus: Int?
         /// `Retry-After` seconds sent with the forced status; absent when none.
         public var retryAfterSeconds: Int?
+        /// Flapping period in milliseconds (up for one period, down for the next); absent when not flapping.
+        public var flapMs: Int?
 
         /// Creates a snapshot.
         public init(
             latencyMs: Int, errorRate: Double, down: Bool, downRemainingMs: Int?, downMode: DownMode,
-            forcedStatus: Int? = nil, retryAfterSeconds: Int? = nil
+            forcedStatus: Int? = nil, retryAfterSeconds: Int? = nil, flapMs: Int? = nil
         ) {
+            self.flapMs = flapMs
             self.latencyMs = latencyMs
             self.errorRate = errorRate
             self.down = down
@@ -101,12 +106,15 @@ public final class FaultInjector: Sendable {
         /// `Retry-After` seconds to send with the forced status; a negative value clears it. Only read together
         /// with `forcedStatus`.
         public var retryAfterSeconds: Int?
+        /// Flap with this period in milliseconds (up first); `0` stops flapping.
+        public var flapMs: Int?
 
         /// Creates an update.
         public init(
             latencyMs: Int? = nil, errorRate: Double? = nil, downForMs: Int? = nil, down: Bool? = nil, downMode: DownMode? = nil,
-            forcedStatus: Int? = nil, retryAfterSeconds: Int? = nil
+            forcedStatus: Int? = nil, retryAfterSeconds: Int? = nil, flapMs: Int? = nil
         ) {
+            self.flapMs = flapMs
             self.latencyMs = latencyMs
             self.errorRate = errorRate
             self.downForMs = downForMs
@@ -124,6 +132,7 @@ public final class FaultInjector: Sendable {
         var downUntil: ContinuousClock.Instant?
         var downMode: DownMode = .serviceUnavailable
         var forced: ForcedStatus?
+        var flap: (period: Duration, since: ContinuousClock.Instant)?
         var rng: SplitMix64
 
         mutating func heal(now: ContinuousClock.Instant) {
@@ -131,6 +140,14 @@ public final class FaultInjector: Sendable {
                 down = false
                 self.downUntil = nil
             }
+        }
+
+        /// Down now: switched down, or in a down half of the flapping cycle.
+        func isDown(now: ContinuousClock.Instant) -> Bool {
+            if down { return true }
+            guard let flap, now >= flap.since else { return false }
+            let phase = Int((now - flap.since) / flap.period)
+            return phase % 2 == 1
         }
     }
 
@@ -160,11 +177,23 @@ public final class FaultInjector: Sendable {
         }
     }
 
-    /// Ends downtime.
+    /// Ends downtime (and flapping).
     public func heal() {
         state.withLock {
             $0.down = false
             $0.downUntil = nil
+            $0.flap = nil
+        }
+    }
+
+    /// Flaps: up for `period`, down for `period`, and so on from `now` (up first); `nil` or a zero period stops.
+    public func setFlapping(period: Duration?, now: ContinuousClock.Instant = .now) {
+        state.withLock {
+            guard let period, period > .zero else {
+                $0.flap = nil
+                return
+            }
+            $0.flap = (period, now)
         }
     }
 
@@ -177,6 +206,7 @@ public final class FaultInjector: Sendable {
             $0.downUntil = nil
             $0.downMode = .serviceUnavailable
             $0.forced = nil
+            $0.flap = nil
         }
     }
 
@@ -195,6 +225,9 @@ public final class FaultInjector: Sendable {
         if let status = update.forcedStatus {
             setForcedStatus(status, retryAfterSeconds: update.retryAfterSeconds)
         }
+        if let flap = update.flapMs {
+            setFlapping(period: flap > 0 ? .milliseconds(flap) : nil, now: now)
+        }
     }
 
     /// The current state.
@@ -203,18 +236,17 @@ public final class FaultInjector: Sendable {
             s.heal(now: now)
             var remaining: Int?
             if s.down, let until = s.downUntil {
-                let (seconds, attoseconds) = (until - now).components
-                remaining = Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+                remaining = Self.milliseconds(until - now)
             }
-            let (seconds, attoseconds) = s.latency.components
             return Snapshot(
-                latencyMs: Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000),
+                latencyMs: Self.milliseconds(s.latency),
                 errorRate: s.errorRate,
-                down: s.down,
+                down: s.isDown(now: now),
                 downRemainingMs: remaining,
                 downMode: s.downMode,
                 forcedStatus: s.forced?.status,
-                retryAfterSeconds: s.forced?.retryAfterSeconds
+                retryAfterSeconds: s.forced?.retryAfterSeconds,
+                flapMs: s.flap.map { Self.milliseconds($0.period) }
             )
         }
     }
@@ -223,12 +255,19 @@ public final class FaultInjector: Sendable {
     public func decide(now: ContinuousClock.Instant = .now) -> Decision {
         state.withLock { s in
             s.heal(now: now)
-            if s.down { return Decision(latency: s.latency, action: .down(s.downMode)) }
+            if s.isDown(now: now) { return Decision(latency: s.latency, action: .down(s.downMode)) }
             if s.errorRate > 0 && (s.errorRate >= 1 || s.rng.unitInterval() < s.errorRate) {
                 return Decision(latency: s.latency, action: .fail)
             }
             return Decision(latency: s.latency, action: .proceed)
         }
+    }
+}
+
+extension FaultInjector {
+    static func milliseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
     }
 }
 

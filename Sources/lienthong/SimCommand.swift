@@ -29,9 +29,7 @@ struct Sim: AsyncParsableCommand {
         @Option(help: "Folder with server.pem, server-key.pem and ca.pem.") var certs: String
         @Option(help: "Synthetic population file from `sim seed`.") var data: String
         @Option(help: "Listen address.") var listen: String = "127.0.0.1:9443"
-        @Option(help: "Added latency in milliseconds.") var latencyMs: Int = 0
-        @Option(help: "Share of calls answered with a SOAP fault (0–1).") var errorRate: Double = 0
-        @Option(help: "Be down for this many milliseconds from start.") var downForMs: Int = 0
+        @OptionGroup var faultOptions: FaultOptions
 
         func run() async throws {
             guard let address = HostPort(parsing: listen) else { throw ValidationError("--listen must be host:port") }
@@ -39,8 +37,7 @@ struct Sim: AsyncParsableCommand {
             let dir = URL(fileURLWithPath: certs)
             let serverTLS = try ExamplePKI.serverTLSConfiguration(directory: dir)
             let people = try SyntheticPopulation.load(from: URL(fileURLWithPath: data))
-            let faults = FaultInjector()
-            faults.apply(.init(latencyMs: latencyMs, errorRate: errorRate, downForMs: downForMs > 0 ? downForMs : nil))
+            let faults = faultOptions.injector()
             let app = PopulationSimulator.makeApplication(
                 host: address.host, port: address.port,
                 tls: serverTLS,
@@ -56,6 +53,7 @@ struct Sim: AsyncParsableCommand {
         @Option(help: "Folder with server.pem, server-key.pem and ca.pem.") var certs: String
         @Option(help: "Listen address.") var listen: String = "127.0.0.1:9444"
         @Option(help: "Append one JSON line per delivery to this file (fsync'd before answering).") var journal: String?
+        @OptionGroup var faultOptions: FaultOptions
 
         func run() async throws {
             guard let address = HostPort(parsing: listen) else { throw ValidationError("--listen must be host:port") }
@@ -66,9 +64,39 @@ struct Sim: AsyncParsableCommand {
             let app = RecipientSimulator.makeApplication(
                 host: address.host, port: address.port,
                 tls: serverTLS,
-                received: received, faults: FaultInjector(), logger: logger,
+                received: received, faults: faultOptions.injector(), logger: logger,
                 onServerRunning: { port in logger.info("recipient simulator ready", metadata: ["port": "\(port)", "path": "/inbox"]) })
             try await app.runService()
         }
+    }
+}
+
+/// Fault switches every simulator takes at start (all also switchable at run time with `POST /_sim/faults`).
+struct FaultOptions: ParsableArguments {
+    @Option(help: "Added latency in milliseconds.") var latencyMs: Int = 0
+    @Option(help: "Share of requests answered with a server error (0–1).") var errorRate: Double = 0
+    @Option(help: "Be down from start for this long (e.g. 30s, 500ms, 2m).", transform: FaultOptions.duration)
+    var downFor: Duration?
+    @Option(help: "Flap: up for this long, down for as long, and so on (e.g. 2s).", transform: FaultOptions.duration)
+    var flap: Duration?
+
+    /// An injector set up from the options.
+    func injector() -> FaultInjector {
+        let faults = FaultInjector()
+        faults.setLatency(.milliseconds(max(0, latencyMs)))
+        faults.setErrorRate(errorRate)
+        if let downFor, downFor > .zero { faults.setDown(for: downFor) }
+        if let flap { faults.setFlapping(period: flap) }
+        return faults
+    }
+
+    /// Parses `500ms`, `30s`, `2m` (a bare number is seconds).
+    static func duration(_ text: String) throws -> Duration {
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            if let value = Int64(text.dropLast(suffix.count)), value >= 0 { return .milliseconds(value * factor) }
+        }
+        if let value = Int64(text), value >= 0 { return .seconds(value) }
+        throw ValidationError("'\(text)' is not a duration such as 500ms, 30s or 2m")
     }
 }

@@ -49,4 +49,25 @@ final class FaultInjectorTests: XCTestCase {
         faults.reset()
         XCTAssertEqual(faults.snapshot(), .init(latencyMs: 0, errorRate: 0, down: false, downRemainingMs: nil, downMode: .serviceUnavailable))
     }
+
+    func testFlappingAlternatesUpAndDownUntilStoppedOrHealed() throws {
+        let faults = FaultInjector()
+        let start = ContinuousClock.now
+        faults.apply(try JSONDecoder().decode(FaultInjector.Update.self, from: Data(#"{"flapMs":2000}"#.utf8)), now: start)
+        let expected: [(Duration, Bool)] = [
+            (.milliseconds(0), false), (.milliseconds(1999), false), (.milliseconds(2000), true), (.milliseconds(3999), true),
+            (.milliseconds(4000), false), (.milliseconds(6500), true),
+        ]
+        for (offset, down) in expected {
+            XCTAssertEqual(faults.decide(now: start + offset).action, down ? .down(.serviceUnavailable) : .proceed, "at \(offset)")
+            XCTAssertEqual(faults.snapshot(now: start + offset).down, down, "at \(offset)")
+        }
+        XCTAssertEqual(faults.snapshot(now: start).flapMs, 2000)
+        faults.apply(.init(flapMs: 0), now: start)
+        XCTAssertEqual(faults.decide(now: start + .seconds(3)).action, .proceed)
+        XCTAssertNil(faults.snapshot().flapMs)
+        faults.setFlapping(period: .seconds(1), now: start)
+        faults.heal()
+        XCTAssertEqual(faults.decide(now: start + .milliseconds(1500)).action, .proceed, "heal stops flapping")
+    }
 }
