@@ -148,7 +148,7 @@ private struct Reader {
     }
 
     mutating func read(_ root: TOMLTable, environment env: [String: String]) -> GatewayConfiguration {
-        let known: Set<String> = ["gateway", "partner", "admin", "outbound", "audit", "storage", "upstreams", "purposes", "members", "queue"]
+        let known: Set<String> = ["gateway", "partner", "admin", "outbound", "audit", "storage", "upstreams", "purposes", "members", "queue", "directory"]
         for key in root.keys where !known.contains(key) { problem(key, "unknown section") }
 
         let g = section(root, "gateway", allowed: ["operator", "data_dir", "log_level"])
@@ -206,11 +206,18 @@ private struct Reader {
                 for name in table.keys {
                     let key = "upstreams.\(name)"
                     guard let u = table[name]?.table else { problem(key, "must be a table"); continue }
-                    for k in u.keys where !["url", "timeout_ms"].contains(k) { problem("\(key).\(k)", "unknown key") }
+                    for k in u.keys where !["url", "timeout_ms", "signing_certificates"].contains(k) { problem("\(key).\(k)", "unknown key") }
+                    guard Self.upstreamNames.contains(name) else {
+                        problem(key, "unknown upstream (known: \(Self.upstreamNames.sorted().joined(separator: ", ")))")
+                        continue
+                    }
                     var url = string(u, key, "url", default: nil)
                     if let override = env["LIENTHONG_UPSTREAM_\(name.uppercased())_URL"] { url = override }
                     if !url.isEmpty, !url.hasPrefix("https://") { problem("\(key).url", "must be an https:// URL (outbound calls use mTLS)") }
-                    upstreams[name] = .init(url: url, timeoutMilliseconds: int(u, key, "timeout_ms", default: 5000, range: 10...600_000))
+                    var upstream = GatewayConfiguration.Upstream(url: url, timeoutMilliseconds: int(u, key, "timeout_ms", default: 5000, range: 10...600_000))
+                    upstream.signingCertificateFiles = paths(
+                        strings(u, key, "signing_certificates", default: []), key: "\(key).signing_certificates", required: name == "napas")
+                    upstreams[name] = upstream
                 }
             } else {
                 problem("upstreams", "must be a table")
@@ -294,7 +301,36 @@ private struct Reader {
             upstreams: upstreams, purposes: purposes, members: members
         )
         config.queue = queue(root)
+        config.banks = directory(root)
         return config
+    }
+
+    /// Upstream adapters the gateway has.
+    static let upstreamNames: Set<String> = ["population", "vss", "napas"]
+
+    /// `[[directory.banks]]`: entries replacing or adding to REFERENCE.md's BIN table.
+    mutating func directory(_ root: TOMLTable) -> BankCatalog {
+        guard let d = section(root, "directory", allowed: ["banks"]) else { return .standard }
+        guard let raw = d["banks"] else { return .standard }
+        guard let array = raw.array else { problem("directory.banks", "must be an array of tables ([[directory.banks]])"); return .standard }
+        var entries: [Bank] = []
+        for (i, element) in array.enumerated() {
+            let key = "directory.banks[\(i)]"
+            guard let t = element.table else { problem(key, "must be a table"); continue }
+            for k in t.keys where !["bin", "short_name", "name", "swift"].contains(k) { problem("\(key).\(k)", "unknown key") }
+            let bin = string(t, key, "bin", default: nil)
+            if !bin.isEmpty, (try? BankDirectory.validateBIN(bin)) == nil { problem("\(key).bin", "must be 6 digits") }
+            let swift = string(t, key, "swift", default: "")
+            entries.append(Bank(
+                bin: bin, shortName: string(t, key, "short_name", default: nil), name: string(t, key, "name", default: nil),
+                swift: swift.isEmpty ? nil : swift))
+        }
+        do {
+            return try BankCatalog.standard.merging(entries)
+        } catch {
+            problem("directory.banks", "a BIN appears more than once")
+            return .standard
+        }
     }
 
     mutating func sends(_ m: TOMLTable, key: String) -> [GatewayConfiguration.SendGrant] {

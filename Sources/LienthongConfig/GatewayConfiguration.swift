@@ -30,6 +30,9 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var members: [Member]
     /// Durable queue settings (SPEC §4).
     public var queue: Queue = Queue()
+    /// The bank directory served by `directory.banks` and checked by `napas.verify-account`: REFERENCE.md's
+    /// table with the `[[directory.banks]]` entries of the file replacing or adding entries by BIN.
+    public var banks: BankCatalog = .standard
 
     /// The gateway instance.
     public struct Gateway: Sendable, Equatable {
@@ -105,6 +108,8 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var url: String
         /// Per-call timeout in milliseconds, default 5000.
         public var timeoutMilliseconds: Int
+        /// Certificates whose keys may sign the upstream's answers (detached JWS; required for `napas`).
+        public var signingCertificateFiles: [String] = []
     }
 
     /// A member organisation.
@@ -229,6 +234,8 @@ public enum ServiceCatalog {
         "population.verify-citizen": true,
         "population.lookup-citizen": true,
         "population.request-personal-id": true,
+        "vss.lookup-participant": true,
+        "napas.verify-account": true,
         "directory.banks": false,
     ]
 

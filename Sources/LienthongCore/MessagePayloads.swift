@@ -13,6 +13,12 @@ public enum MessagePayloads {
         public var reason: String
         /// `path: reason`.
         public var description: String { "\(path): \(reason)" }
+
+        /// Creates a refusal.
+        public init(path: String, reason: String) {
+            self.path = path
+            self.reason = reason
+        }
     }
 
     /// The shape of a member.

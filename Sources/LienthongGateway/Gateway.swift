@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -38,6 +39,8 @@ public final class Gateway: Sendable {
     /// The durable outbound queue (same database as the audit log).
     public let queue: SQLiteQueueStore
     private let delivery: DeliveryService
+    /// Account-opening requests and the banks' results, correlated.
+    private let ledger: AccountOpeningLedger
     /// The running service group, so ``shutdown()`` can stop it gracefully.
     private let runningGroup = Mutex<ServiceGroup?>(nil)
 
@@ -78,13 +81,37 @@ public final class Gateway: Sendable {
         let population = configuration.upstreams["population"].map {
             PopulationAdapter(endpoint: $0.url, httpClient: httpClient, timeout: .milliseconds($0.timeoutMilliseconds))
         }
+        let vss = configuration.upstreams["vss"].map {
+            VSSAdapter(endpoint: $0.url, httpClient: httpClient, timeout: .milliseconds($0.timeoutMilliseconds))
+        }
+        let napas = try configuration.upstreams["napas"].map { upstream in
+            // Requests are signed with the gateway's outbound key, named by its certificate's pin; answers must be
+            // signed by a key of one of the configured NAPAS signing certificates.
+            let signer = JWSSigner(
+                key: try P256.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: configuration.outbound.privateKeyFile, encoding: .utf8)),
+                keyID: CertificatePin.pin(of: try Certificate(derEncoded: outboundIdentity.chain[0].toDERBytes())))
+            var keys: [String: P256.Signing.PublicKey] = [:]
+            for file in upstream.signingCertificateFiles {
+                for certificate in try TLSProfile.loadCertificates(file: file) {
+                    let parsed = try Certificate(derEncoded: certificate.toDERBytes())
+                    guard let key = P256.Signing.PublicKey(parsed.publicKey) else {
+                        throw GatewayStartError(message: "upstreams.napas.signing_certificates: \(file) does not hold a P-256 key")
+                    }
+                    keys[CertificatePin.pin(of: parsed)] = key
+                }
+            }
+            return NAPASAdapter(
+                endpoint: upstream.url, httpClient: httpClient, timeout: .milliseconds(upstream.timeoutMilliseconds),
+                signer: signer, verifier: JWSVerifier(keys: keys), assigner: configuration.gateway.operatorMember)
+        }
         let queue = try SQLiteQueueStore(auditStore: auditStore)
         self.queue = queue
+        self.ledger = try AccountOpeningLedger(auditStore: auditStore)
         let metrics = GatewayMetrics()
         self.delivery = try DeliveryService(configuration: configuration, queue: queue, httpClient: httpClient, metrics: metrics, logger: logger)
         runtime = GatewayRuntime(
             configuration: configuration, revocations: revocations, auditStore: auditStore,
-            services: ServiceDispatcher(population: population, banks: BankDirectory.seed, metrics: metrics),
+            services: ServiceDispatcher(population: population, vss: vss, napas: napas, banks: configuration.banks, metrics: metrics),
             metrics: metrics, logger: logger)
         metrics.audit(seq: (try? auditStore.lastSeq()) ?? 0)
     }
@@ -109,7 +136,8 @@ public final class Gateway: Sendable {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: ExchangeMiddleware(runtime: runtime))
         ServiceRoutes(runtime: runtime).register(on: router)
-        MessageRoutes(runtime: runtime, queue: queue, delivery: delivery).register(on: router)
+        MessageRoutes(runtime: runtime, queue: queue, ledger: ledger, delivery: delivery).register(on: router)
+        AccountOpeningRoutes(ledger: ledger).register(on: router)
 
         let sslContext = partnerSSLContext
         let idle = TimeAmount.seconds(Int64(configuration.partner.idleTimeoutSeconds))

@@ -12,9 +12,15 @@ import NIOCore
 /// Accepting writes the message and its audit record in one commit (`synchronous = FULL`), so `202` means both
 /// are on disk. The payload is kept in RFC 8785 canonical form: idempotency compares meaning, not whitespace,
 /// and the recipient receives exactly the canonical bytes.
+///
+/// Two message types get more than the payload contract, inside the accepting transaction:
+/// - `vss.participant-sync` is checked record by record (``ParticipantSync``): the refused records are reported to
+///   the sender (in the `202` answer and in `GET /v1/messages/{id}`) and only the accepted ones are delivered;
+/// - `asxh.account-opening-request` and `-result` are correlated by the ``AccountOpeningLedger``.
 struct MessageRoutes {
     let runtime: GatewayRuntime
     let queue: SQLiteQueueStore
+    let ledger: AccountOpeningLedger
     let delivery: DeliveryService?
 
     func register(on router: Router<GatewayRequestContext>) {
@@ -30,6 +36,7 @@ struct MessageRoutes {
         var type: String
         var to: MemberID
         var payload: [UInt8]
+        var payloadValue: JSONValue
 
         init(_ bytes: [UInt8]) throws(GatewayProblem) {
             guard let value = try? JSONValue(parsing: bytes), case .object(let object) = value else {
@@ -59,6 +66,7 @@ struct MessageRoutes {
             self.type = type
             self.to = recipient
             self.payload = JCS.canonicalize(payload)
+            self.payloadValue = payload
         }
     }
 
@@ -80,16 +88,38 @@ struct MessageRoutes {
         guard runtime.policy.maySend(member: sender, type: envelope.type, to: envelope.to) else {
             throw GatewayProblem(.forbidden, detail: "member may not send this message type to this recipient")
         }
+        let now = Date()
+        var stored = envelope.payload
+        var idempotencyBytes: [UInt8]?
+        var steps: [SQLiteQueueStore.Admission] = []
+        var validation: SyncValidationView?
+        if envelope.type == ParticipantSync.messageType {
+            let report = ParticipantSync.validate(envelope.payloadValue, today: Self.today(now))
+            let view = SyncValidationView(report)
+            guard !report.isBatchRefused, !report.accepted.isEmpty, case .object(var object) = envelope.payloadValue else {
+                let first = report.refused.first.map { " (first: \($0.description))" } ?? ""
+                throw GatewayProblem(.badRequest, detail: "no record of the participant sync passed validation: \(report.refused.count) refused\(first)")
+            }
+            object["records"] = .array(report.accepted)
+            stored = JCS.canonicalize(.object(object))
+            idempotencyBytes = envelope.payload
+            steps.append(SQLiteQueueStore.storingReport(try Self.canonicalJSON(view), sender: sender, id: envelope.id))
+            validation = view
+        }
+        if let step = ledger.admission(
+            type: envelope.type, id: envelope.id, sender: sender, recipient: envelope.to, payload: envelope.payloadValue, now: now) {
+            steps.append(step)
+        }
         let (result, seq) = try await queue.acceptAudited(
-            id: envelope.id, sender: sender, recipient: envelope.to, type: envelope.type, payload: envelope.payload,
-            user: user, now: Date())
+            id: envelope.id, sender: sender, recipient: envelope.to, type: envelope.type, payload: stored,
+            user: user, now: now, idempotencyBytes: idempotencyBytes, admit: SQLiteQueueStore.admission(steps))
         context.notes.update { $0.recordedAuditSeq = seq }
         switch result {
         case .accepted(let message):
             delivery?.wake(recipient: message.recipient)
-            return try Self.json(["id": message.id, "status": "queued"], status: .accepted)
+            return try Self.json(AcceptedView(id: message.id, status: "queued", validation: validation), status: .accepted)
         case .duplicate(let message):
-            return try Self.json(MessageView(message), status: .ok)
+            return try Self.json(MessageView(message, validation: try report(message, for: sender)), status: .ok)
         case .conflict:
             throw GatewayProblem(.conflict, detail: "a message with this id and another payload was already accepted")
         }
@@ -105,7 +135,22 @@ struct MessageRoutes {
             throw GatewayProblem(.notFound, detail: "no such message for this member")
         }
         context.notes.update { $0.target = message.type }
-        return try Self.json(MessageView(message), status: .ok)
+        return try Self.json(MessageView(message, validation: try report(message, for: member)), status: .ok)
+    }
+
+    /// The acceptance report of `message`, shown to its sender only.
+    private func report(_ message: QueuedMessage, for member: MemberID) throws -> JSONText? {
+        guard message.sender == member else { return nil }
+        return try queue.report(sender: message.sender, id: message.id).map(JSONText.init(bytes:))
+    }
+
+    /// The date in Vietnam (UTC+7, no daylight saving) at `now`.
+    static func today(_ now: Date) -> CalendarDate {
+        CalendarDate(daysSinceEpoch: Int(((now.timeIntervalSince1970 + 7 * 3600) / 86_400).rounded(.down)))
+    }
+
+    static func canonicalJSON<T: Encodable>(_ value: T) throws -> [UInt8] {
+        JCS.canonicalize(try JSONValue(parsing: Array(JSONEncoder.gateway.encode(value))))
     }
 
     func inbox(request: Request, context: GatewayRequestContext) async throws -> Response {
@@ -162,8 +207,11 @@ struct MessageView: Encodable {
     var attempts: Int
     var lastError: String?
     var acceptedAt: String
+    /// The acceptance report (participant syncs), for the sender.
+    var validation: JSONText?
 
-    init(_ message: QueuedMessage) {
+    init(_ message: QueuedMessage, validation: JSONText? = nil) {
+        self.validation = validation
         id = message.id
         type = message.type
         from = message.sender.value
@@ -172,6 +220,27 @@ struct MessageView: Encodable {
         attempts = message.lifecycle.attempts
         lastError = message.lifecycle.lastError?.description
         acceptedAt = message.acceptedAt.formatted(.iso8601)
+    }
+}
+
+/// `202` answer of `POST /v1/messages`.
+struct AcceptedView: Encodable {
+    var id: String
+    var status: String
+    var validation: SyncValidationView?
+}
+
+/// What the record-by-record check of a participant sync found: counts and, per refused record, its index in the
+/// posted `records`, the field and the reason (never a value).
+struct SyncValidationView: Encodable {
+    var total: Int
+    var accepted: Int
+    var refused: [ParticipantSync.Refusal]
+
+    init(_ report: ParticipantSync.Report) {
+        total = report.total
+        accepted = report.accepted.count
+        refused = report.refused
     }
 }
 

@@ -1,6 +1,6 @@
 import Crypto
 public import Foundation
-import GRDB
+public import GRDB
 public import LienthongAudit
 public import LienthongCore
 
@@ -144,7 +144,47 @@ public final class SQLiteQueueStore: Sendable {
                 CREATE INDEX queue_message_state_accepted ON queue_message ("state", "accepted_at");
                 """)
         }
+        migrator.registerMigration("queue-v2-report") { db in
+            try db.execute(sql: """
+                CREATE TABLE queue_message_report (
+                    "sender" TEXT NOT NULL,
+                    "id" TEXT NOT NULL,
+                    "report" BLOB NOT NULL,
+                    PRIMARY KEY ("sender", "id")
+                );
+                """)
+        }
         try auditStore.migrate(migrator)
+    }
+
+    // MARK: - Acceptance reports
+
+    /// A step run in the accepting transaction of a new message (see
+    /// ``acceptAudited(id:sender:recipient:type:payload:user:now:idempotencyBytes:admit:)``).
+    public typealias Admission = @Sendable (Database) throws -> Void
+
+    /// One admission running `steps` in order; `nil` when there are none.
+    public static func admission(_ steps: [Admission]) -> Admission? {
+        guard !steps.isEmpty else { return nil }
+        return { db in for step in steps { try step(db) } }
+    }
+
+    /// An admission step that stores `report` (canonical JSON, no personal data) with the message
+    /// `(sender, id)`, for ``report(sender:id:)``.
+    public static func storingReport(_ report: [UInt8], sender: MemberID, id: String) -> Admission {
+        { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO queue_message_report (sender, id, report) VALUES (?, ?, ?)",
+                           arguments: [sender.value, id, Data(report)])
+        }
+    }
+
+    /// The acceptance report stored with the message `(sender, id)` (e.g. the records of a participant sync that
+    /// were refused), if any.
+    public func report(sender: MemberID, id: String) throws -> [UInt8]? {
+        try auditStore.read { db in
+            try Data.fetchOne(db, sql: "SELECT report FROM queue_message_report WHERE sender = ? AND id = ?",
+                              arguments: [sender.value, id]).map { Array($0) }
+        }
     }
 
     // MARK: - Accepting
@@ -165,12 +205,20 @@ public final class SQLiteQueueStore: Sendable {
 
     /// ``accept(id:sender:recipient:type:payload:user:now:)``, also returning the `seq` of the audit record it
     /// wrote (so an HTTP layer can link its request to that record instead of writing a second one).
+    ///
+    /// `admit` runs inside the same transaction, only for a new message, before it is stored: it may write rows
+    /// that must commit together with the message (e.g. ``AccountOpeningLedger``), or throw to refuse it, in
+    /// which case nothing is stored, no audit record is written here, and the error reaches the caller.
+    ///
+    /// `idempotencyBytes`: what idempotency compares when the stored payload is not what the sender posted (a
+    /// `vss.participant-sync` is stored without its refused records); the sender's payload by default.
     public func acceptAudited(id: String, sender: MemberID, recipient: MemberID, type: String, payload: [UInt8],
-                              user: String, now: Date) async throws -> (result: AcceptResult, auditSeq: Int64) {
+                              user: String, now: Date, idempotencyBytes: [UInt8]? = nil,
+                              admit: Admission? = nil) async throws -> (result: AcceptResult, auditSeq: Int64) {
         try Self.validate(id: id)
         guard !type.isEmpty, type.utf8.count <= 128 else { throw QueueStoreError(.invalidArgument, field: "type") }
         let now = Self.normalize(now)
-        let hash = Self.sha256Hex(payload)
+        let hash = Self.sha256Hex(idempotencyBytes ?? payload)
         let (result, records) = try await auditStore.commit { db -> (AcceptResult, [AuditEvent]) in
             if let existing = try Self.fetch(db, sender: sender, id: id) {
                 if existing.payloadHash == hash {
@@ -182,6 +230,7 @@ public final class SQLiteQueueStore: Sendable {
                     actor: sender.value, user: user, action: "message.conflict", target: type, ref: id,
                     outcome: .denied, status: 409)])
             }
+            try admit?(db)
             let message = QueuedMessage(
                 id: id, sender: sender, recipient: recipient, type: type, payload: payload, payloadHash: hash,
                 acceptedAt: now, lifecycle: MessageLifecycle(acceptedAt: now))

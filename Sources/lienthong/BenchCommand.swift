@@ -229,7 +229,7 @@ extension Bench {
                 group.addTask { try await gateway.run { ready.yield($0) } }
                 var iterator = readyStream.makeAsyncIterator()
                 guard let endpoints = await iterator.next() else { return }
-                let payload = #"{"requestRef":"BENCH","bank":{"bin":"970436"},"person":{"fullName":"Người Thử Nghiệm","personalId":"075090000001","dateOfBirth":"1990-01-01"},"note":""# + String(repeating: "x", count: 850) + #""}"#
+                let payload = #"{"requestRef":"BENCH-%@","bank":{"bin":"970436"},"person":{"fullName":"Người Thử Nghiệm","personalId":"075090000001","dateOfBirth":"1990-01-01"},"note":""# + String(repeating: "x", count: 850) + #""}"#
                 print("lienthong bench queue: 1 KiB messages labour → push bank (recipient simulator), \(seconds)s per run")
                 print(String(format: "baseline, one row per commit (SQLite FULL): %.0f rows/s", baseline))
                 print("senders | accepts/s  ratio/baseline | accept→delivered/s")
@@ -243,7 +243,9 @@ extension Bench {
                     let started = ContinuousClock.now
                     let to = acceptsOnly ? "bank.970418" : "bank.970436"
                     let figures = await Bench.load(connections: n, seconds: seconds) { _ in
-                        let body = Data(#"{"id":"\#(UUID().uuidString.lowercased())","type":"asxh.account-opening-request","to":"\#(to)","payload":\#(payload)}"#.utf8)
+                        let id = UUID().uuidString.lowercased()
+                        // Every request names its own requestRef (a reference names one request per sender).
+                        let body = Data(#"{"id":"\#(id)","type":"asxh.account-opening-request","to":"\#(to)","payload":\#(payload.replacingOccurrences(of: "BENCH-%@", with: "BENCH-" + id))}"#.utf8)
                         return (try? await client.send(method: .POST, path: "/v1/messages",
                                                        headers: [("Content-Type", "application/json"), ("X-User-Id", "bench")], body: body).status) == 202
                     }

@@ -137,7 +137,7 @@ final class CrashRecoveryTests: XCTestCase {
                         while ContinuousClock.now < stop + .seconds(1) {
                             let id = UUID()
                             acceptedLock.withLock { _ = attempted.insert(id) }
-                            let body = Data(#"{"id":"\#(id.uuidString.lowercased())","type":"asxh.account-opening-request","to":"bank.970436","payload":{"requestRef":"R-1","bank":{"bin":"970436"},"person":{"fullName":"Nguyễn Văn An","personalId":"075090000001","dateOfBirth":"1990-01-01"}}}"#.utf8)
+                            let body = Data(#"{"id":"\#(id.uuidString.lowercased())","type":"asxh.account-opening-request","to":"bank.970436","payload":{"requestRef":"R-\#(id.uuidString.lowercased())","bank":{"bin":"970436"},"person":{"fullName":"Nguyễn Văn An","personalId":"075090000001","dateOfBirth":"1990-01-01"}}}"#.utf8)
                             guard let answer = try? await client.send(
                                 method: .POST, path: "/v1/messages",
                                 headers: [("Content-Type", "application/json"), ("X-User-Id", "load")], body: body, timeout: .seconds(5))

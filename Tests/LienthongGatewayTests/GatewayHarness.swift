@@ -24,7 +24,7 @@ final class GatewayHarness: @unchecked Sendable {
     private var tasks: [Task<Void, any Error>] = []
     private var gatewayTask: Task<Void, any Error>?
 
-    static let members = ["gov.labour.dongnai", "bank.970436", "bank.970418", "bank.970415", "gov.ioc.dongnai"]
+    static let members = ["gov.labour.dongnai", "bank.970436", "bank.970418", "bank.970415", "gov.ioc.dongnai", "gov.vss.dongnai"]
     /// What the second push recipient (bank.970415) received.
     let receivedB = ReceivedMessages()
     /// What the push recipient (bank.970436's endpoint) received.
@@ -103,6 +103,7 @@ final class GatewayHarness: @unchecked Sendable {
         }
         let pullBankPin = pins.first { $0.member == "bank.970418" }!.pin
         let secondBankPin = pins.first { $0.member == "bank.970415" }!.pin
+        let vssPin = pins.first { $0.member == "gov.vss.dongnai" }!.pin
         let quoted = { (list: [String]) in list.map { "\"\($0)\"" }.joined(separator: ", ") }
         let toml = """
         purposes = ["asxh.verify-beneficiary", "labor.analysis"]
@@ -143,11 +144,22 @@ final class GatewayHarness: @unchecked Sendable {
         [[members.sends]]
         type = "asxh.account-opening-request"
         to = ["bank.970436", "bank.970418", "bank.970415"]
+        [members.delivery]
+        mode = "pull"
+        [[members]]
+        id = "gov.vss.dongnai"
+        pins = ["\(vssPin)"]
+        [[members.sends]]
+        type = "vss.participant-sync"
+        to = ["gov.labour.dongnai"]
         [[members]]
         id = "bank.970436"
         pins = ["\(bankPin)"]
         [[members.grants]]
         service = "directory.banks"
+        [[members.sends]]
+        type = "asxh.account-opening-result"
+        to = ["gov.labour.dongnai"]
         [members.delivery]
         mode = "push"
         url = "https://127.0.0.1:\(recipientPort)/inbox"
@@ -161,6 +173,9 @@ final class GatewayHarness: @unchecked Sendable {
         [[members]]
         id = "bank.970418"
         pins = ["\(pullBankPin)"]
+        [[members.sends]]
+        type = "asxh.account-opening-result"
+        to = ["gov.labour.dongnai"]
         [members.delivery]
         mode = "pull"
         [queue]

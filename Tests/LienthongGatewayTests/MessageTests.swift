@@ -21,9 +21,14 @@ final class MessageTests: XCTestCase {
         await harness.stop()
     }
 
-    func envelope(id: UUID, to: String, payload: String = #"{"requestRef":"R-1","bank":{"bin":"970436"},"person":{"fullName":"Nguyễn Văn An","personalId":"075090000001","dateOfBirth":"1990-01-01"}}"#, type: String = "asxh.account-opening-request") -> Data {
-        Data(#"{"id":"\#(id.uuidString.lowercased())","type":"\#(type)","to":"\#(to)","payload":\#(payload)}"#.utf8)
+    /// An envelope; the default payload is an account-opening request whose `requestRef` is `R-` + the id's first
+    /// 8 characters (a reference names one request per sender).
+    func envelope(id: UUID, to: String, payload: String? = nil, type: String = "asxh.account-opening-request") -> Data {
+        let payload = payload ?? #"{"requestRef":"\#(ref(id))","bank":{"bin":"970436"},"person":{"fullName":"Nguyễn Văn An","personalId":"075090000001","dateOfBirth":"1990-01-01"}}"#
+        return Data(#"{"id":"\#(id.uuidString.lowercased())","type":"\#(type)","to":"\#(to)","payload":\#(payload)}"#.utf8)
     }
+
+    func ref(_ id: UUID) -> String { "R-" + id.uuidString.lowercased().prefix(8) }
 
     func send(_ body: Data, by client: PartnerClient? = nil) async throws -> PartnerClient.Answer {
         try await (client ?? labour).send(
@@ -64,7 +69,7 @@ final class MessageTests: XCTestCase {
         let answer2 = try await send(envelope(id: id, to: "bank.970418"))
 
         XCTAssertEqual(answer2.status, 202)
-        let answer3 = try await send(envelope(id: id, to: "bank.970418", payload: #"{ "person" : {"dateOfBirth":"1990-01-01", "personalId":"075090000001","fullName":"Nguyễn Văn An"}, "bank":{"bin":"970436"},  "requestRef":"R-1" }"#))
+        let answer3 = try await send(envelope(id: id, to: "bank.970418", payload: #"{ "person" : {"dateOfBirth":"1990-01-01", "personalId":"075090000001","fullName":"Nguyễn Văn An"}, "bank":{"bin":"970436"},  "requestRef":"\#(ref(id))" }"#))
 
         XCTAssertEqual(answer3.status, 200,
                        "same payload (same canonical JSON) → the existing record")
@@ -111,7 +116,7 @@ final class MessageTests: XCTestCase {
         XCTAssertEqual(first.status, 200)
         let items = try JSONDecoder().decode(Inbox.self, from: first.body).messages
         XCTAssertEqual(items.map(\.id), [id.uuidString.lowercased()])
-        XCTAssertEqual(items.first?.payload, Payload(requestRef: "R-1", bank: .init(bin: "970436")), "the payload arrives as sent")
+        XCTAssertEqual(items.first?.payload, Payload(requestRef: ref(id), bank: .init(bin: "970436")), "the payload arrives as sent")
         let staleToken = items[0].leaseToken
 
         // The lease (2 s) expires without an ack: the message is offered again with a new token.
