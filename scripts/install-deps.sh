@@ -10,3 +10,6 @@ if ((${#need[@]})); then
 fi
 # The audit export re-verification test uses Python's `cryptography` (independent of our Swift code).
 python3 -c 'import cryptography' 2>/dev/null || python3 -m pip install --quiet cryptography
+# Contract checks (scripts/validate-contracts.py, scripts/check-answer.py): JSON Schema 2020-12 and OpenAPI 3.1 validators.
+python3 -c 'import jsonschema, openapi_spec_validator, yaml' 2>/dev/null \
+  || python3 -m pip install --quiet jsonschema openapi-spec-validator pyyaml
