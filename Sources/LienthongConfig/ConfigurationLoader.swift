@@ -319,17 +319,20 @@ private struct Reader {
             guard let t = element.table else { problem(key, "must be a table"); continue }
             for k in t.keys where !["bin", "short_name", "name", "swift"].contains(k) { problem("\(key).\(k)", "unknown key") }
             let bin = string(t, key, "bin", default: nil)
-            if !bin.isEmpty, (try? BankDirectory.validateBIN(bin)) == nil { problem("\(key).bin", "must be 6 digits") }
+            let shortName = string(t, key, "short_name", default: nil)
+            let name = string(t, key, "name", default: nil)
             let swift = string(t, key, "swift", default: "")
-            entries.append(Bank(
-                bin: bin, shortName: string(t, key, "short_name", default: nil), name: string(t, key, "name", default: nil),
-                swift: swift.isEmpty ? nil : swift))
+            guard (try? BankDirectory.validateBIN(bin)) != nil else {
+                if !bin.isEmpty { problem("\(key).bin", "must be 6 digits") }
+                continue
+            }
+            if entries.contains(where: { $0.bin == bin }) { problem("\(key).bin", "BIN \(bin) appears more than once") }
+            entries.append(Bank(bin: bin, shortName: shortName, name: name, swift: swift.isEmpty ? nil : swift))
         }
         do {
             return try BankCatalog.standard.merging(entries)
         } catch {
-            problem("directory.banks", "a BIN appears more than once")
-            return .standard
+            return .standard   // duplicates are reported above
         }
     }
 

@@ -34,6 +34,13 @@ public enum ConfigurationContentCheck {
         for (i, file) in configuration.partner.crlFiles.enumerated() where !anchors.isEmpty {
             check("partner.crl_files[\(i)]") { _ = try RevocationStore(files: [file], trustAnchors: anchors) }
         }
+        if let napas = configuration.upstreams["napas"] {
+            do { _ = try UpstreamSigning.napas(upstream: napas, outbound: configuration.outbound) } catch let error as UpstreamSigning.LoadError {
+                problems.append(ConfigurationProblem(key: error.key, message: error.reason))
+            } catch {
+                problems.append(ConfigurationProblem(key: "upstreams.napas", message: "\(error)"))
+            }
+        }
         return problems
     }
 }

@@ -1,5 +1,4 @@
 import AsyncHTTPClient
-import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdCore
@@ -85,24 +84,10 @@ public final class Gateway: Sendable {
             VSSAdapter(endpoint: $0.url, httpClient: httpClient, timeout: .milliseconds($0.timeoutMilliseconds))
         }
         let napas = try configuration.upstreams["napas"].map { upstream in
-            // Requests are signed with the gateway's outbound key, named by its certificate's pin; answers must be
-            // signed by a key of one of the configured NAPAS signing certificates.
-            let signer = JWSSigner(
-                key: try P256.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: configuration.outbound.privateKeyFile, encoding: .utf8)),
-                keyID: CertificatePin.pin(of: try Certificate(derEncoded: outboundIdentity.chain[0].toDERBytes())))
-            var keys: [String: P256.Signing.PublicKey] = [:]
-            for file in upstream.signingCertificateFiles {
-                for certificate in try TLSProfile.loadCertificates(file: file) {
-                    let parsed = try Certificate(derEncoded: certificate.toDERBytes())
-                    guard let key = P256.Signing.PublicKey(parsed.publicKey) else {
-                        throw GatewayStartError(message: "upstreams.napas.signing_certificates: \(file) does not hold a P-256 key")
-                    }
-                    keys[CertificatePin.pin(of: parsed)] = key
-                }
-            }
+            let (signer, verifier) = try UpstreamSigning.napas(upstream: upstream, outbound: configuration.outbound)
             return NAPASAdapter(
                 endpoint: upstream.url, httpClient: httpClient, timeout: .milliseconds(upstream.timeoutMilliseconds),
-                signer: signer, verifier: JWSVerifier(keys: keys), assigner: configuration.gateway.operatorMember)
+                signer: signer, verifier: verifier, assigner: configuration.gateway.operatorMember)
         }
         let queue = try SQLiteQueueStore(auditStore: auditStore)
         self.queue = queue

@@ -160,4 +160,63 @@ final class ConfigurationLoaderTests: XCTestCase {
             }
         }
     }
+
+    func testBankDirectoryEntriesReplaceOrAddByBINAndAreChecked() throws {
+        let config = try load(minimal + """
+
+            [[directory.banks]]
+            bin = "971005"
+            short_name = "ViettelMoney"
+            name = "Viettel Money (mobile money)"
+            [[directory.banks]]
+            bin = "970436"
+            short_name = "VCB"
+            name = "Vietcombank"
+            swift = "BFTVVNVX"
+            """)
+        XCTAssertEqual(config.banks.bank(bin: "971005")?.shortName, "ViettelMoney")
+        XCTAssertEqual(config.banks.bank(bin: "970436")?.shortName, "VCB", "an entry replaces the seed's row with its BIN")
+        XCTAssertEqual(config.banks.bank(bin: "970418")?.shortName, "BIDV", "the rest of the seed stays")
+        XCTAssertEqual(config.banks.banks.count, BankDirectory.seed.count + 1)
+
+        XCTAssertThrowsError(try load(minimal + """
+
+            [[directory.banks]]
+            bin = "97100"
+            short_name = "X"
+            name = "X"
+            [[directory.banks]]
+            bin = "971011"
+            name = "Y"
+            colour = "red"
+            """)) { error in
+            let problems = Set((error as! ConfigurationError).problems.map(\.key))
+            XCTAssertEqual(problems, ["directory.banks[0].bin", "directory.banks[1].short_name", "directory.banks[1].colour"])
+        }
+    }
+
+    func testUpstreamsAreKnownAndNAPASNeedsItsSigningCertificates() throws {
+        XCTAssertThrowsError(try load(minimal + """
+
+            [upstreams.napas]
+            url = "https://127.0.0.1:9445/napas"
+            [upstreams.bank]
+            url = "https://127.0.0.1:1/"
+            """)) { error in
+            let problems = (error as! ConfigurationError).problems
+            XCTAssertTrue(problems.contains { $0.key == "upstreams.napas.signing_certificates" && $0.message.contains("at least one file") })
+            XCTAssertTrue(problems.contains { $0.key == "upstreams.bank" && $0.message.contains("unknown upstream") })
+        }
+        let config = try load(minimal + """
+
+            [upstreams.napas]
+            url = "https://127.0.0.1:9445/napas"
+            signing_certificates = ["ca.pem"]
+            [upstreams.vss]
+            url = "https://127.0.0.1:9446/vss"
+            timeout_ms = 800
+            """)
+        XCTAssertEqual(config.upstreams["napas"]?.signingCertificateFiles, [dir.appendingPathComponent("ca.pem").standardizedFileURL.path])
+        XCTAssertEqual(config.upstreams["vss"]?.timeoutMilliseconds, 800)
+    }
 }

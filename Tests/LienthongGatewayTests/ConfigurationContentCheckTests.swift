@@ -32,4 +32,39 @@ final class ConfigurationContentCheckTests: XCTestCase {
         XCTAssertEqual(Set(problems.map(\.key)), ["outbound.certificate", "partner.crl_files[0]"])
         XCTAssertFalse(problems.contains { $0.message.contains("PRIVATE KEY") }, "no key material in messages")
     }
+
+    func testTheExampleConfigurationIsClean() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let config = try ConfigurationLoader.load(path: root.appendingPathComponent("lienthong.example.toml").path, environment: [:])
+        XCTAssertEqual(ConfigurationContentCheck.problems(in: config), [])
+        XCTAssertEqual(Set(config.upstreams.keys), ["population", "vss", "napas"])
+    }
+
+    func testNAPASSigningCertificatesMustHoldP256KeysAndTheOutboundKeyMustSign() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cfgcheck-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try ExamplePKI.create(at: dir, members: ["fin.napas"])
+        try Data("not a certificate".utf8).write(to: dir.appendingPathComponent("junk.pem"))
+        func config(signing: String) throws -> GatewayConfiguration {
+            try ConfigurationLoader.parse(text: """
+                [partner]
+                certificate = "server.pem"
+                private_key = "server-key.pem"
+                trust_anchors = ["ca.pem"]
+                [outbound]
+                certificate = "gateway.pem"
+                private_key = "gateway-key.pem"
+                trust_anchors = ["ca.pem"]
+                [audit]
+                subject_key_file = "s.key"
+                signing_key_file = "k.pem"
+                [upstreams.napas]
+                url = "https://127.0.0.1:1/napas"
+                signing_certificates = ["\(signing)"]
+                """, file: "t.toml", baseDirectory: dir.path)
+        }
+        XCTAssertEqual(ConfigurationContentCheck.problems(in: try config(signing: "fin.napas.pem")), [])
+        XCTAssertEqual(ConfigurationContentCheck.problems(in: try config(signing: "junk.pem")).map(\.key),
+                       ["upstreams.napas.signing_certificates[0]"])
+    }
 }
