@@ -8,7 +8,7 @@ import Logging
 struct Sim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim", abstract: "Partner simulators (real servers over mTLS) and their synthetic data.",
-        subcommands: [Seed.self, Population.self, Recipient.self])
+        subcommands: [Seed.self, Population.self, Recipient.self, Bank.self])
 
     struct Seed: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Generate a deterministic synthetic population (JSON Lines).")
@@ -67,6 +67,58 @@ struct Sim: AsyncParsableCommand {
                 received: received, faults: faultOptions.injector(), logger: logger,
                 onServerRunning: { port in logger.info("recipient simulator ready", metadata: ["port": "\(port)", "path": "/inbox"]) })
             try await app.runService()
+        }
+    }
+}
+
+extension Sim {
+    /// `lienthong sim bank`: one simulated bank of the account-opening flow.
+    struct Bank: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Simulate a bank: receive account-opening requests (push endpoint or pull inbox), send results back through the gateway.")
+        enum Mode: String, ExpressibleByArgument, CaseIterable { case push, pull }
+        @Option(help: "The bank's BIN; its member id is bank.<BIN>.") var bin: String
+        @Option(help: "push: serve \(BankSimulator.pushPath) for the gateway; pull: lease the gateway's inbox.") var mode: Mode = .push
+        @Option(help: "The gateway's partner listener.") var gateway: String = "https://127.0.0.1:8443"
+        @Option(help: "Folder with ca.pem, server.pem/server-key.pem (push) and bank.<BIN>.pem/bank.<BIN>-key.pem.") var certs: String
+        @Option(help: "Listen address of the push endpoint.") var listen: String = "127.0.0.1:9447"
+        @Option(help: "Milliseconds between the acknowledgement and the decision.") var decisionDelayMs: Int = 200
+        @Option(help: "Share of requests rejected as KYCF (0–1), chosen deterministically by requestRef.") var kycFailureShare: Double = 0.05
+        @Flag(help: "Do not report card delivery after opening.") var noCardDelivery = false
+        @Option(help: "Seed of the bank's decisions.") var seed: UInt64 = 0x5EED
+        @OptionGroup var faultOptions: FaultOptions
+
+        func run() async throws {
+            let logger = Logs.bootstrap(level: "info")
+            let dir = URL(fileURLWithPath: certs)
+            var configuration = try BankSimulator.Configuration.examplePKI(bin: bin, gatewayURL: gateway, certificateDirectory: certs)
+            configuration.decisionDelay = .milliseconds(decisionDelayMs)
+            configuration.kycFailureShare = kycFailureShare
+            configuration.cardDelivery = !noCardDelivery
+            configuration.seed = seed
+            let desk = BankDesk(configuration: configuration, logger: logger)
+            let mode = self.mode
+            let member = configuration.memberID
+            let faults = faultOptions.injector()
+            let tls = mode == .push ? try ExamplePKI.serverTLSConfiguration(directory: dir) : nil
+            guard let address = HostPort(parsing: listen) else { throw ValidationError("--listen must be host:port") }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await desk.run() }
+                switch mode {
+                case .push:
+                    let app = BankSimulator.makeApplication(
+                        host: address.host, port: address.port, tls: tls!, bank: desk, faults: faults, logger: logger,
+                        onServerRunning: { port in
+                            logger.info("bank simulator ready", metadata: ["member": "\(member)", "port": "\(port)", "path": "\(BankSimulator.pushPath)"])
+                        })
+                    group.addTask { try await app.runService() }
+                case .pull:
+                    logger.info("bank simulator polling the gateway inbox", metadata: ["member": "\(member)"])
+                    group.addTask { try await BankInboxPoller(desk: desk, logger: logger).run() }
+                }
+                try await group.next()
+                group.cancelAll()
+            }
         }
     }
 }
