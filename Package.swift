@@ -98,9 +98,17 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        // Partner conformance kit: a contract's scenarios run against a partner's endpoint (bank, NAPAS, VSS).
+        .target(name: "LienthongConformance", dependencies: [
+            "LienthongCore", "LienthongPKI", "LienthongAdapters",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: strict),
         .executableTarget(name: "lienthong", dependencies: [
             "LienthongCore", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongAdapters",
-            "LienthongGateway", "LienthongSimulators", "LienthongClient", "LienthongQueue",
+            "LienthongGateway", "LienthongSimulators", "LienthongClient", "LienthongQueue", "LienthongConformance",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -123,6 +131,10 @@ let package = Package(
         ]),
         .testTarget(name: "LienthongSimulatorsTests", dependencies: [
             "LienthongSimulators", "LienthongPKI", "LienthongGateway", "LienthongConfig", "LienthongClient", "LienthongAudit", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+        .testTarget(name: "LienthongConformanceTests", dependencies: [
+            "LienthongConformance", "LienthongSimulators", "LienthongPKI", "LienthongAdapters", "LienthongCore",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "LienthongGatewayTests", dependencies: [
             "LienthongGateway", "LienthongSimulators", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongClient",
