@@ -92,6 +92,7 @@ let package = Package(
         .target(name: "LienthongSimulators", dependencies: [
             "LienthongCore", "LienthongAdapters", "LienthongPKI", "LienthongClient",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),

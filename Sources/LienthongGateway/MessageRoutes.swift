@@ -180,7 +180,13 @@ struct MessageRoutes {
               case .string(let text)? = object["leaseToken"], let token = LeaseToken(text) else {
             throw GatewayProblem(.badRequest, detail: "body must be { \"leaseToken\": \"...\" }")
         }
-        let action = try await queue.ack(id: id, recipient: member, token: token, now: Date())
+        let action: MessageLifecycle.Action
+        do {
+            action = try await queue.ack(id: id, recipient: member, token: token, now: Date())
+        } catch let error as QueueStoreError where error.code == .notFound {
+            // Unknown id, or a message for another member: the same answer, so nothing leaks.
+            throw GatewayProblem(.notFound, detail: "no such message in this member's inbox")
+        }
         switch action {
         case .markDelivered:
             return try Self.json(["id": id, "status": "delivered"], status: .ok)

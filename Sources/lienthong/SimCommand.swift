@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LienthongAdapters
 import LienthongConfig
 import LienthongPKI
 import LienthongSimulators
@@ -8,7 +9,7 @@ import Logging
 struct Sim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim", abstract: "Partner simulators (real servers over mTLS) and their synthetic data.",
-        subcommands: [Seed.self, Population.self, Recipient.self, Bank.self])
+        subcommands: [Seed.self, Population.self, VSS.self, NAPAS.self, Bank.self, Recipient.self])
 
     struct Seed: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Generate a deterministic synthetic population (JSON Lines).")
@@ -119,6 +120,69 @@ extension Sim {
                 try await group.next()
                 group.cancelAll()
             }
+        }
+    }
+}
+
+extension Sim {
+    /// `lienthong sim vss`: the social-insurance upstream.
+    struct VSS: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "vss",
+            abstract: "Serve the social-insurance (BHXH) upstream over mTLS: participant look-ups from the synthetic population.")
+        @Option(help: "Folder with server.pem, server-key.pem and ca.pem.") var certs: String
+        @Option(help: "Synthetic population file from `sim seed`.") var data: String
+        @Option(help: "Seed of the participant register (same seed, same participants).") var seed: UInt64 = 2026
+        @Option(help: "Listen address.") var listen: String = "127.0.0.1:9446"
+        @OptionGroup var faultOptions: FaultOptions
+
+        func run() async throws {
+            guard let address = HostPort(parsing: listen) else { throw ValidationError("--listen must be host:port") }
+            let logger = Logs.bootstrap(level: "info")
+            let register = ParticipantRegister(citizens: try SyntheticPopulation.load(from: URL(fileURLWithPath: data)), seed: seed)
+            let app = VSSSimulator.makeApplication(
+                host: address.host, port: address.port, tls: try ExamplePKI.serverTLSConfiguration(directory: URL(fileURLWithPath: certs)),
+                register: register, faults: faultOptions.injector(), logger: logger,
+                onServerRunning: { port in
+                    logger.info("social insurance simulator ready", metadata: ["port": "\(port)", "participants": "\(register.count)"])
+                })
+            try await app.runService()
+        }
+    }
+
+    /// `lienthong sim napas`: the NAPAS-style account verification switch.
+    struct NAPAS: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "napas",
+            abstract: "Serve the NAPAS-style account verification (acmt.023/024 JSON, detached JWS ES256) over mTLS.")
+        @Option(help: "Folder with server.pem, server-key.pem, ca.pem, fin.napas.pem/-key.pem (signs answers) and gateway.pem (verifies requests).")
+        var certs: String
+        @Option(help: "Synthetic population file from `sim seed`.") var data: String
+        @Option(help: "Seed of the account register (same seed, same accounts).") var seed: UInt64 = 2026
+        @Option(help: "Listen address.") var listen: String = "127.0.0.1:9445"
+        @Option(help: "Deliberately break the contract (for the conformance kit): \(NAPASSimulator.Quirk.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var quirk: [String] = []
+        @OptionGroup var faultOptions: FaultOptions
+
+        func run() async throws {
+            guard let address = HostPort(parsing: listen) else { throw ValidationError("--listen must be host:port") }
+            var quirks: Set<NAPASSimulator.Quirk> = []
+            for name in quirk {
+                guard let q = NAPASSimulator.Quirk(rawValue: name) else { throw ValidationError("unknown quirk \(name)") }
+                quirks.insert(q)
+            }
+            let logger = Logs.bootstrap(level: "info")
+            let dir = URL(fileURLWithPath: certs)
+            let keys = try NAPASSimulator.ExampleKeys(directory: dir)
+            let register = AccountRegister(citizens: try SyntheticPopulation.load(from: URL(fileURLWithPath: data)), seed: seed)
+            let app = NAPASSimulator.makeApplication(
+                host: address.host, port: address.port, tls: try ExamplePKI.serverTLSConfiguration(directory: dir),
+                register: register, signer: keys.signer, requestVerifier: keys.requestVerifier, quirks: quirks,
+                faults: faultOptions.injector(), logger: logger,
+                onServerRunning: { port in
+                    logger.info("NAPAS simulator ready", metadata: ["port": "\(port)", "path": "\(NAPASMessages.path)", "accounts": "\(register.accounts.count)"])
+                })
+            try await app.runService()
         }
     }
 }

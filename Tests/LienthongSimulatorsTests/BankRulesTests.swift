@@ -107,7 +107,8 @@ final class BankRulesTests: XCTestCase {
         }
         // The documented derivations, with the examples' values.
         let requestID = try XCTUnwrap(UUID(uuidString: "7d0c5c0e-8f2a-4d6b-9a51-3c1e2f4b6a70"))
-        guard case .object(let envelope) = try example("bank-result-envelope-opened.json"), case .string(let id)? = envelope["id"],
+        guard case .object(let envelope) = try JSONValue(parsing: Array(try Data(contentsOf: examples
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("examples/MessageEnvelope-bank-result-opened.json")))), case .string(let id)? = envelope["id"],
               case .object(let payload)? = envelope["payload"], case .string(let account)? = payload["accountId"] else {
             return XCTFail("envelope example unreadable")
         }
