@@ -77,13 +77,37 @@ final class ContractConformanceTests: XCTestCase {
                        purpose: purpose, expect: 200)
         try await call(labour, "directory.banks", Data("{}".utf8), purpose: nil, expect: 200)
         try await call(pushBank, "directory.banks", Data(), purpose: nil, expect: 200)
-        // vss and napas answers: added with their simulators in the harness
-        // (until then the labour department holds no grant for them, so these are refusals).
         try await call(labour, "population.request-personal-id", Data(#"{"fullName":"Lê Minh Khoa","dateOfBirth":"2016-05-20","sex":"male","parentName":"Lê Văn Bình","birthRegistrationPlace":"Xã Tam An"}"#.utf8),
                        purpose: purpose, expect: 403)
+        // Social insurance and NAPAS, against their simulators.
+        let participant = try XCTUnwrap(harness.participants.participants.first)
+        try await call(labour, "vss.lookup-participant", Data(#"{"personalId":"\#(participant.personalId)"}"#.utf8), purpose: "labor.analysis", expect: 200)
+        try await call(labour, "vss.lookup-participant", Data(#"{"socialInsuranceNumber":"\#(participant.socialInsuranceNumber)"}"#.utf8),
+                       purpose: "labor.analysis", expect: 200)
+        try await call(labour, "vss.lookup-participant", Data(#"{"personalId":"\#(unknownID)"}"#.utf8), purpose: "labor.analysis", expect: 200)
+        try await call(labour, "vss.lookup-participant", Data(#"{"socialInsuranceNumber":"12"}"#.utf8), purpose: "labor.analysis", expect: 400)
         try await call(labour, "vss.lookup-participant", Data(#"{"personalId":"\#(unknownID)"}"#.utf8), purpose: purpose, expect: 403)
-        try await call(labour, "napas.verify-account", Data(#"{"bin":"970436","accountNumber":"0071000123456","holderName":"Nguyễn Văn An"}"#.utf8),
-                       purpose: "asxh.verify-account", expect: 403)
+        let open = try XCTUnwrap(harness.accounts.accounts.first { $0.open && $0.type == .bankAccount })
+        let holder = try XCTUnwrap(harness.register.first { $0.registeredPersonalId == open.holderPersonalId })
+        for (name, id) in [(holder.fullName, open.holderPersonalId as String?), (holder.fullName + " Anh", nil)] {
+            try await call(labour, "napas.verify-account", try JSONEncoder().encode(VerifyAccountRequest(
+                bin: open.providerCode, accountNumber: open.accountNumber, holderName: name, personalId: id)), purpose: "asxh.verify-account", expect: 200)
+        }
+        try await call(labour, "napas.verify-account", Data(#"{"bin":"970436","accountNumber":"000000000000001","holderName":"Nguyễn Văn An"}"#.utf8),
+                       purpose: "asxh.verify-account", expect: 200)
+        if let closed = harness.accounts.accounts.first(where: { !$0.open && $0.type == .bankAccount }) {
+            try await call(labour, "napas.verify-account", Data(#"{"bin":"\#(closed.providerCode)","accountNumber":"\#(closed.accountNumber)","holderName":"A"}"#.utf8),
+                           purpose: "asxh.verify-account", expect: 200)
+        }
+        try await call(labour, "napas.verify-account", Data(#"{"bin":"999999","accountNumber":"1","holderName":"A"}"#.utf8),
+                       purpose: "asxh.verify-account", expect: 400)
+        harness.napasFaults.setLatency(.seconds(3))
+        try await call(labour, "napas.verify-account", Data(#"{"bin":"970436","accountNumber":"1","holderName":"A"}"#.utf8),
+                       purpose: "asxh.verify-account", expect: 504)
+        harness.napasFaults.setLatency(.zero)
+        harness.vssFaults.setErrorRate(1.0)
+        try await call(labour, "vss.lookup-participant", Data(#"{"personalId":"\#(unknownID)"}"#.utf8), purpose: "labor.analysis", expect: 502)
+        harness.vssFaults.setErrorRate(0)
 
         // Refusals.
         try await call(labour, "population.verify-citizen", Data(#"{"personalId":"07519","fullName":"A","dateOfBirth":"1990-01-01"}"#.utf8),

@@ -24,7 +24,15 @@ final class GatewayHarness: @unchecked Sendable {
     private var tasks: [Task<Void, any Error>] = []
     private var gatewayTask: Task<Void, any Error>?
 
-    static let members = ["gov.labour.dongnai", "bank.970436", "bank.970418", "bank.970415", "gov.ioc.dongnai", "gov.vss.dongnai"]
+    static let members = ["gov.labour.dongnai", "bank.970436", "bank.970418", "bank.970415", "gov.ioc.dongnai", "gov.vss.dongnai", "fin.napas"]
+    /// Faults of the social-insurance simulator.
+    let vssFaults = FaultInjector()
+    /// Faults of the NAPAS simulator.
+    let napasFaults = FaultInjector()
+    /// The social-insurance register the VSS simulator serves (from ``register``).
+    private(set) var participants: ParticipantRegister!
+    /// The accounts the NAPAS simulator serves (from ``register``).
+    private(set) var accounts: AccountRegister!
     /// What the second push recipient (bank.970415) received.
     let receivedB = ReceivedMessages()
     /// What the push recipient (bank.970436's endpoint) received.
@@ -42,7 +50,11 @@ final class GatewayHarness: @unchecked Sendable {
     }
 
     /// Starts simulator (unless `upstream` is false: then the upstream port has nothing listening) and gateway.
-    func start(upstream: Bool = true, timeoutMs: Int = 1500, maxBodyBytes: Int = 4096) async throws {
+    ///
+    /// `napasQuirks` start the NAPAS simulator in a deliberately non-conforming mode (e.g. `.badSignature`).
+    func start(
+        upstream: Bool = true, timeoutMs: Int = 1500, maxBodyBytes: Int = 4096, napasQuirks: Set<NAPASSimulator.Quirk> = []
+    ) async throws {
         try ExamplePKI.create(at: certs, members: Self.members)
         let ca = try CertificateAuthority(
             certificatePEM: String(contentsOf: certs.appendingPathComponent("ca.pem"), encoding: .utf8),
@@ -80,6 +92,30 @@ final class GatewayHarness: @unchecked Sendable {
             simPort = await iterator.next() ?? 1
         }
 
+        participants = ParticipantRegister(citizens: register, seed: 11)
+        accounts = AccountRegister(citizens: register, seed: 11)
+        var vssPort = 1
+        var napasPort = 1
+        if upstream {
+            let serverTLS = try ExamplePKI.serverTLSConfiguration(directory: certs)
+            let (vssStream, vssReady) = AsyncStream<Int>.makeStream()
+            let vss = VSSSimulator.makeApplication(
+                host: "127.0.0.1", port: 0, tls: serverTLS, register: participants, faults: vssFaults, logger: logger,
+                onServerRunning: { vssReady.yield($0) })
+            tasks.append(Task { try await vss.run() })
+            var vssIterator = vssStream.makeAsyncIterator()
+            vssPort = await vssIterator.next() ?? 1
+            let keys = try NAPASSimulator.ExampleKeys(directory: certs)
+            let (napasStream, napasReady) = AsyncStream<Int>.makeStream()
+            let napas = NAPASSimulator.makeApplication(
+                host: "127.0.0.1", port: 0, tls: serverTLS, register: accounts, signer: keys.signer,
+                requestVerifier: keys.requestVerifier, quirks: napasQuirks, faults: napasFaults, logger: logger,
+                onServerRunning: { napasReady.yield($0) })
+            tasks.append(Task { try await napas.run() })
+            var napasIterator = napasStream.makeAsyncIterator()
+            napasPort = await napasIterator.next() ?? 1
+        }
+
         var recipientPort = 1
         var recipientPortB = 1
         if upstream {
@@ -106,7 +142,7 @@ final class GatewayHarness: @unchecked Sendable {
         let vssPin = pins.first { $0.member == "gov.vss.dongnai" }!.pin
         let quoted = { (list: [String]) in list.map { "\"\($0)\"" }.joined(separator: ", ") }
         let toml = """
-        purposes = ["asxh.verify-beneficiary", "labor.analysis"]
+        purposes = ["asxh.verify-beneficiary", "asxh.verify-account", "labor.analysis"]
         [gateway]
         data_dir = "data"
         [partner]
@@ -130,6 +166,21 @@ final class GatewayHarness: @unchecked Sendable {
         [upstreams.population]
         url = "https://127.0.0.1:\(simPort)/soap"
         timeout_ms = \(timeoutMs)
+        [upstreams.vss]
+        url = "https://127.0.0.1:\(vssPort)"
+        timeout_ms = \(timeoutMs)
+        [upstreams.napas]
+        url = "https://127.0.0.1:\(napasPort)/napas/v1/identification-verification"
+        timeout_ms = \(timeoutMs)
+        signing_certificates = ["certs/fin.napas.pem"]
+        [[directory.banks]]
+        bin = "971005"
+        short_name = "ViettelMoney"
+        name = "Viettel Money"
+        [[directory.banks]]
+        bin = "971011"
+        short_name = "VNPTMoney"
+        name = "VNPT Money"
         [[members]]
         id = "gov.labour.dongnai"
         pins = [\(quoted(labourPins))]
@@ -141,6 +192,12 @@ final class GatewayHarness: @unchecked Sendable {
         purposes = ["asxh.verify-beneficiary", "labor.analysis"]
         [[members.grants]]
         service = "directory.banks"
+        [[members.grants]]
+        service = "vss.lookup-participant"
+        purposes = ["labor.analysis"]
+        [[members.grants]]
+        service = "napas.verify-account"
+        purposes = ["asxh.verify-account"]
         [[members.sends]]
         type = "asxh.account-opening-request"
         to = ["bank.970436", "bank.970418", "bank.970415"]
