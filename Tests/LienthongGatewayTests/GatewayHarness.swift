@@ -242,6 +242,7 @@ final class GatewayHarness: @unchecked Sendable {
         breaker_threshold = 3
         breaker_cooldown_seconds = 1
         push_timeout_ms = 2000
+        max_attempts = 60
         """
         let configFile = dir.appendingPathComponent("lienthong.toml")
         try toml.write(to: configFile, atomically: true, encoding: .utf8)

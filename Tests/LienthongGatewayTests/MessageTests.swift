@@ -157,6 +157,25 @@ final class MessageTests: XCTestCase {
         XCTAssertTrue(try harness.gateway.auditStore.verify(publicKey: Gateway.auditKeys(harness.configuration.audit).signingKey.publicKey).isIntact)
     }
 
+    /// Issue 4: a push recipient down for 30 s, then up by itself: every message accepted meanwhile arrives, each once.
+    func testRecipientDownFor30SecondsThenUpGetsEveryMessageExactlyOnce() async throws {
+        harness.recipientFaults.setDown(for: .seconds(30))
+        let downSince = ContinuousClock.now
+        var ids: [UUID] = []
+        for _ in 0..<20 {
+            let id = UUID()
+            ids.append(id)
+            let answer = try await send(envelope(id: id, to: "bank.970436"))
+            XCTAssertEqual(answer.status, 202)
+        }
+        try await Task.sleep(until: downSince + .seconds(25))
+        XCTAssertEqual(harness.received.uniqueIDs.count, 0, "nothing gets through while the recipient is down")
+        let all = try await waitUntil({ Set(self.harness.received.uniqueIDs) == Set(ids) }, timeout: .seconds(30))
+        XCTAssertTrue(all, "every accepted message is delivered after the recipient comes back")
+        XCTAssertEqual(ids.map { harness.received.count(of: $0) }, Array(repeating: 1, count: ids.count), "each delivered once")
+        for id in ids { let s = try await status(of: id); XCTAssertEqual(s, "delivered") }
+    }
+
     func status(of id: UUID) async throws -> String {
         let answer = try await labour.send(method: .GET, path: "/v1/messages/\(id.uuidString.lowercased())", headers: [], body: nil)
         struct View: Decodable { var status: String; var attempts: Int }
