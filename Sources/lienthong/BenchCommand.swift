@@ -73,7 +73,7 @@ struct Bench: AsyncParsableCommand {
             let register = SyntheticPopulation.generate(citizens: citizens, seed: 7).filter { $0.personalId != nil }
             let logger = Logs.bootstrap(level: "error")
             let simPort = Ports.anyFree()
-            try setup.writeConfiguration(partnerPort: 0, adminPort: 0, populationPort: simPort)
+            try setup.writeConfiguration(ports: .init(partner: 0, admin: 0, population: simPort))
             var config = try ConfigurationLoader.load(path: setup.configFile.path)
             config.audit.checkpointEvery = 10_000
             let gateway = try Gateway(configuration: config, logger: logger)
@@ -214,7 +214,7 @@ extension Bench {
             let baseline = Double(baselineCount) / ((ContinuousClock.now - t0).milliseconds / 1000)
 
             let recipientPort = Ports.anyFree()
-            try setup.writeConfiguration(partnerPort: 0, adminPort: 0, populationPort: Ports.anyFree(), recipientPort: recipientPort)
+            try setup.writeConfiguration(ports: .init(partner: 0, admin: 0, population: Ports.anyFree(), bank: recipientPort))
             var config = try ConfigurationLoader.load(path: setup.configFile.path)
             for i in config.members.indices where config.members[i].delivery?.mode == .push { config.members[i].delivery?.maxConcurrency = 32 }
             let gateway = try Gateway(configuration: config, logger: logger)

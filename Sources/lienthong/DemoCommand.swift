@@ -13,7 +13,7 @@ import ServiceLifecycle
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the end-to-end scenario on loopback: example PKI, synthetic citizens, simulator, gateway.")
+        abstract: "Run the end-to-end scenario on loopback: example PKI, synthetic citizens, simulators (population, social insurance, NAPAS, two banks), gateway.")
 
     @Option(help: "Folder for certs/, data/ and lienthong.toml (reused when present).") var dir: String = "lienthong-demo"
     @Flag(help: "Exit after the scenario: status 0 only if every step held.") var once = false
@@ -28,42 +28,62 @@ struct Demo: AsyncParsableCommand {
         let register = try SyntheticPopulation.load(from: setup.citizensFile)
         let logger = Logs.bootstrap(level: "warning")
 
-        let simPort = Ports.free(preferring: 9443)
-        let recipientPort = Ports.free(preferring: 9444)
-        try setup.writeConfiguration(
-            partnerPort: Ports.free(preferring: 8443), adminPort: Ports.free(preferring: 9090), populationPort: simPort,
-            recipientPort: recipientPort)
+        let ports = DemoSetup.DemoPorts(
+            partner: Ports.free(preferring: 8443), admin: Ports.free(preferring: 9090), population: Ports.free(preferring: 9443),
+            vss: Ports.free(preferring: 9446), napas: Ports.free(preferring: 9445), bank: Ports.free(preferring: 9447))
+        try setup.writeConfiguration(ports: ports)
         let config = try ConfigurationLoader.load(path: setup.configFile.path)
         let gateway = try Gateway(configuration: config, logger: logger)
 
-        let simulator = try setup.makePopulationSimulator(port: simPort, register: register, logger: logger)
-        let received = ReceivedMessages()
-        let recipientFaults = FaultInjector()
-        let recipient = try setup.makeRecipientSimulator(port: recipientPort, received: received, faults: recipientFaults, logger: logger)
+        let participants = ParticipantRegister(citizens: register, seed: 2026)
+        let accounts = AccountRegister(citizens: register, seed: 2026)
+        let pushDesk = try setup.makeBankDesk(bin: "970436", partnerPort: ports.partner, logger: logger)
+        let pullDesk = try setup.makeBankDesk(bin: "970418", partnerPort: ports.partner, logger: logger)
+        let bankFaults = FaultInjector()
         let simulatorGroup = ServiceGroup(configuration: .init(
-            services: [.init(service: simulator), .init(service: recipient)], logger: logger))
+            services: [
+                .init(service: try setup.makePopulationSimulator(port: ports.population, register: register, logger: logger)),
+                .init(service: try setup.makeVSSSimulator(port: ports.vss, participants: participants, logger: logger)),
+                .init(service: try setup.makeNAPASSimulator(port: ports.napas, accounts: accounts, logger: logger)),
+                .init(service: try setup.makeBankSimulator(port: ports.bank, desk: pushDesk, faults: bankFaults, logger: logger)),
+            ], logger: logger))
         let (readyStream, ready) = AsyncStream<GatewayEndpoints>.makeStream()
         let once = self.once
+        // The banks' back offices: deciding and sending results (both), leasing the inbox (the pull bank).
+        let backOffices = Task {
+            try await withThrowingTaskGroup(of: Void.self) { offices in
+                offices.addTask { try await pushDesk.run() }
+                offices.addTask { try await pullDesk.run() }
+                offices.addTask { try await BankInboxPoller(desk: pullDesk, logger: logger).run() }
+                try await offices.waitForAll()
+            }
+        }
+        defer { backOffices.cancel() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await simulatorGroup.run() }
             group.addTask { try await gateway.run(handleSignals: !once) { ready.yield($0) } }
             var iterator = readyStream.makeAsyncIterator()
             guard let endpoints = await iterator.next() else { return }
-            let scenario = DemoScenario(setup: setup, register: register, endpoints: endpoints, config: config, gateway: gateway,
-                                         received: received, recipientFaults: recipientFaults)
+            let scenario = DemoScenario(
+                setup: setup, register: register, endpoints: endpoints, config: config, gateway: gateway,
+                participants: participants, accounts: accounts, banks: [pushDesk, pullDesk], pushBankFaults: bankFaults)
             let steps = await scenario.run()
             DemoScenario.printSummary(steps, endpoints: endpoints, setup: setup)
             fflush(nil)  // all streams: stdout may be a pipe or file
             if once {
+                backOffices.cancel()
                 await gateway.shutdown()
                 await simulatorGroup.triggerGracefulShutdown()
                 try await group.waitForAll()
                 if steps.contains(where: { !$0.held }) { throw ExitCode(1) }
             } else {
                 print("\nServing until Ctrl-C. The same setup runs later with: lienthong serve --config \(setup.configFile.path)")
-                print("(start the upstream too: lienthong sim population --certs \(setup.certs.path) --data \(setup.citizensFile.path) --listen 127.0.0.1:\(simPort))")
+                print("(with the upstreams: lienthong sim population|vss|napas --certs \(setup.certs.path) --data \(setup.citizensFile.path),")
+                print(" lienthong sim bank --bin 970436 --mode push --certs \(setup.certs.path) --listen 127.0.0.1:\(ports.bank),")
+                print(" lienthong sim bank --bin 970418 --mode pull --certs \(setup.certs.path) --gateway https://127.0.0.1:\(ports.partner))")
                 fflush(nil)  // all streams: stdout may be a pipe or file
                 try await group.next()
+                backOffices.cancel()
                 await simulatorGroup.triggerGracefulShutdown()
                 await gateway.shutdown()
             }

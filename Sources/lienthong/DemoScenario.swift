@@ -22,8 +22,11 @@ struct DemoScenario {
     let endpoints: GatewayEndpoints
     let config: GatewayConfiguration
     let gateway: Gateway
-    let received: ReceivedMessages
-    let recipientFaults: FaultInjector
+    let participants: ParticipantRegister
+    let accounts: AccountRegister
+    /// The desks of the push bank (970436) and the pull bank (970418).
+    let banks: [BankDesk]
+    let pushBankFaults: FaultInjector
 
     var baseURL: String { "https://127.0.0.1:\(endpoints.partnerPort)" }
 
@@ -163,44 +166,7 @@ struct DemoScenario {
             let banks = try answer.decode(Banks.self).banks
             return (banks.contains { $0.bin == "970436" }, "\(banks.count) banks")
         }
-        await record("account-opening requests reach a push bank (taken down, then up) and a pull bank") {
-            func envelope(_ id: UUID, to bank: String, ref: Int) -> Data {
-                Data(#"{"id":"\#(id.uuidString.lowercased())","type":"asxh.account-opening-request","to":"\#(bank)","payload":{"requestRef":"DEMO-\#(ref)","bank":{"bin":"\#(bank.dropFirst(5))"},"person":{"fullName":"Người Thử Nghiệm","personalId":"075090000001","dateOfBirth":"1990-01-01"}}}"#.utf8)
-            }
-            let headers = [("Content-Type", "application/json"), ("X-User-Id", "canbo-ldtbxh-01")]
-            recipientFaults.setDown()
-            var pushIDs: [UUID] = []
-            var pullIDs: [UUID] = []
-            for n in 0..<6 {
-                let id = UUID()
-                let bank = n % 2 == 0 ? "bank.970436" : "bank.970418"
-                let answer = try await labour.send(method: .POST, path: "/v1/messages", headers: headers, body: envelope(id, to: bank, ref: n))
-                guard answer.status == 202 else { return (false, "accept answered HTTP \(answer.status)") }
-                if n % 2 == 0 { pushIDs.append(id) } else { pullIDs.append(id) }
-            }
-            try await Task.sleep(for: .seconds(1))
-            let whileDown = received.uniqueIDs.count
-            recipientFaults.heal()
-            // The pull bank leases its inbox and acknowledges each message.
-            let pull = try client("bank.970418")
-            defer { Task { try? await pull.shutdown() } }
-            struct Inbox: Decodable { struct Item: Decodable { var id: String; var leaseToken: String }; var messages: [Item] }
-            var acked: Set<String> = []
-            let deadline = ContinuousClock.now + .seconds(20)
-            while ContinuousClock.now < deadline, Set(received.uniqueIDs) != Set(pushIDs) || acked.count < pullIDs.count {
-                let inbox = try JSONDecoder().decode(Inbox.self, from: try await pull.send(method: .GET, path: "/v1/inbox?limit=10", headers: [], body: nil).body)
-                for item in inbox.messages {
-                    let ack = try await pull.send(method: .POST, path: "/v1/inbox/\(item.id)/ack", headers: [("Content-Type", "application/json")],
-                                                  body: Data(#"{"leaseToken":"\#(item.leaseToken)"}"#.utf8))
-                    if ack.status == 200 { acked.insert(item.id) }
-                }
-                try await Task.sleep(for: .milliseconds(200))
-            }
-            let pushed = Set(received.uniqueIDs) == Set(pushIDs)
-            let pulled = acked == Set(pullIDs.map { $0.uuidString.lowercased() })
-            return (whileDown == 0 && pushed && pulled,
-                    "push bank: 0 received while down, \(received.uniqueIDs.count)/\(pushIDs.count) after it came back (\(received.deliveryCount) deliveries); pull bank: \(acked.count)/\(pullIDs.count) acknowledged")
-        }
+        await partnerSteps(labour: labour, record: record)
         await record("the audit chain verifies") {
             try await Task.sleep(for: .milliseconds(300))   // let the handshake refusal's record land
             let store = gateway.auditStore
@@ -212,8 +178,145 @@ struct DemoScenario {
         return steps
     }
 
+    /// Social insurance, NAPAS, the banks' account openings and the participant sync.
+    func partnerSteps(labour: PartnerClient, record: (String, () async throws -> (Bool, String)) async -> Void) async {
+        let user = "canbo-ldtbxh-01"
+        let byNumber = Dictionary(register.compactMap { c in c.registeredPersonalId.map { ($0, c) } }, uniquingKeysWith: { a, _ in a })
+
+        if let participant = participants.participants.first(where: { $0.scheme == .compulsory && $0.participation == .participating }) {
+            await record("social insurance: a worker's participation, by personal id and by BHXH number") {
+                func lookup(_ body: String) async throws -> LookupParticipantResponse? {
+                    let answer = try await labour.call(service: "vss.lookup-participant", body: Data(body.utf8), user: user, purpose: "labor.analysis")
+                    return answer.status == 200 ? try answer.decode(LookupParticipantResponse.self) : nil
+                }
+                let byID = try await lookup(#"{"personalId":"\#(participant.personalId)"}"#)
+                let byBHXH = try await lookup(#"{"socialInsuranceNumber":"\#(participant.socialInsuranceNumber)"}"#)
+                let same = byID?.participant == byBHXH?.participant && byID?.participant?.personalId == participant.personalId
+                return (byID?.status == .found && same,
+                        "\(byID?.status.rawValue ?? "-"), \(byID?.participant?.scheme.rawValue ?? "-") since \(byID?.participant?.since ?? "-"), both look-ups agree: \(same)")
+            }
+        }
+
+        await record("NAPAS: accounts verified, mismatched, not found and closed (answers signed, JWS checked)") {
+            func verify(_ request: VerifyAccountRequest) async throws -> VerifyAccountResponse.Status? {
+                let answer = try await labour.call(
+                    service: "napas.verify-account", body: try JSONEncoder().encode(request), user: user, purpose: "asxh.verify-account")
+                return answer.status == 200 ? try answer.decode(VerifyAccountResponse.self).status : nil
+            }
+            guard let open = accounts.accounts.first(where: { $0.open && $0.type == .bankAccount }), let owner = byNumber[open.holderPersonalId],
+                  let closed = accounts.accounts.first(where: { !$0.open && $0.type == .bankAccount }),
+                  let wallet = accounts.accounts.first(where: { $0.open && $0.type == .eWallet }), let walletOwner = byNumber[wallet.holderPersonalId]
+            else { return (false, "the synthetic register lacks an open, a closed or a wallet account") }
+            let outcomes = [
+                try await verify(VerifyAccountRequest(bin: open.providerCode, accountNumber: open.accountNumber, holderName: owner.fullName, personalId: open.holderPersonalId)),
+                try await verify(VerifyAccountRequest(bin: wallet.providerCode, accountNumber: wallet.accountNumber, accountType: .eWallet, holderName: walletOwner.fullName)),
+                try await verify(VerifyAccountRequest(bin: open.providerCode, accountNumber: open.accountNumber, holderName: owner.fullName + " Anh")),
+                try await verify(VerifyAccountRequest(bin: open.providerCode, accountNumber: "000000000000001", holderName: owner.fullName)),
+                try await verify(VerifyAccountRequest(bin: closed.providerCode, accountNumber: closed.accountNumber, holderName: "X")),
+            ]
+            let expected: [VerifyAccountResponse.Status?] = [.verified, .verified, .nameMismatch, .accountNotFound, .accountClosed]
+            return (outcomes == expected, outcomes.map { $0?.rawValue ?? "error" }.joined(separator: ", "))
+        }
+
+        // Account openings: two adults and one child without a guardian per bank; the push bank starts down.
+        let adults = register.filter { c in
+            c.personalId != nil && ((try? CalendarDate(iso: c.dateOfBirth)).map { $0.year <= 2000 } ?? false)
+        }
+        let children = register.filter { c in c.personalId != nil && ((try? CalendarDate(iso: c.dateOfBirth)).map { $0.year >= 2016 } ?? false) }
+        let stamp = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
+        var requests: [(ref: String, bank: String, person: SyntheticCitizen, minor: Bool)] = []
+        for (n, bank) in ["bank.970436", "bank.970418"].enumerated() {
+            for k in 0..<2 where adults.count > n * 2 + k {
+                requests.append(("DEMO-\(stamp)-\(bank.suffix(6))-\(k)", bank, adults[n * 2 + k], false))
+            }
+            if children.count > n { requests.append(("DEMO-\(stamp)-\(bank.suffix(6))-m", bank, children[n], true)) }
+        }
+        await record("account openings at a push bank (down, then up) and a pull bank; results back to labour") {
+            let headers = [("Content-Type", "application/json"), ("X-User-Id", user)]
+            pushBankFaults.setDown()
+            for request in requests {
+                let person = request.person
+                let body = Data(#"{"id":"\#(UUID().uuidString.lowercased())","type":"asxh.account-opening-request","to":"\#(request.bank)","payload":{"requestRef":"\#(request.ref)","bank":{"bin":"\#(request.bank.dropFirst(5))"},"account":{"type":"bank","currency":"VND"},"category":"bao-tro-xa-hoi","person":{"fullName":"\#(person.fullName)","personalId":"\#(person.personalId ?? "")","dateOfBirth":"\#(person.dateOfBirth)","sex":"\#(person.sex.rawValue)"}}}"#.utf8)
+                let answer = try await labour.send(method: .POST, path: "/v1/messages", headers: headers, body: body)
+                guard answer.status == 202 else { return (false, "accept answered HTTP \(answer.status)") }
+            }
+            try await Task.sleep(for: .seconds(1))
+            let whileDown = banks[0].counts.received
+            pushBankFaults.heal()
+            // Labour leases its inbox until every request has its final result.
+            var final: [String: String] = [:]
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline, final.count < requests.count {
+                for item in try await leaseInbox(labour) where item.type == "asxh.account-opening-result" {
+                    if case .object(let payload) = item.payload, case .string(let ref)? = payload["requestRef"], case .string(let outcome)? = payload["outcome"],
+                       outcome == "card-delivered" || outcome == "rejected" {
+                        final[ref] = outcome
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            let expected = Dictionary(uniqueKeysWithValues: requests.map { ($0.ref, $0.minor ? "rejected" : "card-delivered") })
+            let opened = final.values.filter { $0 == "card-delivered" }.count
+            return (whileDown == 0 && final == expected,
+                    "push bank received \(whileDown) while down; \(final.count)/\(requests.count) final results: \(opened) opened with card delivered, \(final.count - opened) rejected (children without a guardian)")
+        }
+        if let first = requests.first {
+            await record("each person's account openings are visible, correlated by requestRef") {
+                let answer = try await labour.send(
+                    method: .POST, path: "/v1/account-openings/query", headers: [("Content-Type", "application/json")],
+                    body: Data(#"{"personalId":"\#(first.person.personalId ?? "")"}"#.utf8))
+                struct List: Decodable { struct Opening: Decodable { var requestRef: String; var status: String; var steps: [Step] }; struct Step: Decodable { var outcome: String }; var accountOpenings: [Opening] }
+                let list = answer.status == 200 ? try JSONDecoder().decode(List.self, from: answer.body) : nil
+                let opening = list?.accountOpenings.first { $0.requestRef == first.ref }
+                let steps = opening?.steps.map(\.outcome) ?? []
+                return (steps == ["requested", "acknowledged", "opened", "card-delivered"], "HTTP \(answer.status), \(steps.joined(separator: " → "))")
+            }
+        }
+
+        await record("social insurance pushes a participant sync: refused records reported, the rest delivered to labour") {
+            let vss = try client("gov.vss.dongnai")
+            defer { Task { try? await vss.shutdown() } }
+            let payload = participants.syncBatch(count: 20, seed: 7, invalid: 3)
+            let id = UUID().uuidString.lowercased()
+            let envelope = JSONValue.object(["id": .string(id), "type": .string("vss.participant-sync"), "to": .string("gov.labour.dongnai"), "payload": payload])
+            let answer = try await vss.send(
+                method: .POST, path: "/v1/messages", headers: [("Content-Type", "application/json"), ("X-User-Id", "bhxh-sync")],
+                body: Data(JCS.canonicalize(envelope)))
+            struct Accepted: Decodable { struct Validation: Decodable { var total: Int; var accepted: Int; var refused: [ParticipantSync.Refusal] }; var validation: Validation }
+            guard answer.status == 202, let validation = try? JSONDecoder().decode(Accepted.self, from: answer.body).validation else {
+                return (false, "accept answered HTTP \(answer.status)")
+            }
+            var delivered: Int?
+            let deadline = ContinuousClock.now + .seconds(10)
+            while delivered == nil, ContinuousClock.now < deadline {
+                for item in try await leaseInbox(labour) where item.id == id {
+                    if case .object(let p) = item.payload, case .array(let records)? = p["records"] { delivered = records.count }
+                }
+                if delivered == nil { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            let fields = validation.refused.map(\.field).joined(separator: ", ")
+            return (validation.total == 20 && validation.refused.count == 3 && delivered == 17,
+                    "\(validation.accepted) of \(validation.total) accepted, refused fields: \(fields); labour received \(delivered ?? 0) records")
+        }
+    }
+
+    /// One lease of the labour department's inbox, acknowledging every message it got.
+    func leaseInbox(_ labour: PartnerClient) async throws -> [(id: String, type: String, payload: JSONValue)] {
+        let answer = try await labour.send(method: .GET, path: "/v1/inbox?limit=50", headers: [], body: nil)
+        guard answer.status == 200, case .object(let root) = try JSONValue(parsing: Array(answer.body)), case .array(let items)? = root["messages"] else { return [] }
+        var out: [(id: String, type: String, payload: JSONValue)] = []
+        for case .object(let item) in items {
+            guard case .string(let id)? = item["id"], case .string(let type)? = item["type"], case .string(let token)? = item["leaseToken"] else { continue }
+            _ = try await labour.send(
+                method: .POST, path: "/v1/inbox/\(id)/ack", headers: [("Content-Type", "application/json")],
+                body: Data(#"{"leaseToken":"\#(token)"}"#.utf8))
+            out.append((id, type, item["payload"] ?? .null))
+        }
+        return out
+    }
+
     static func printSummary(_ steps: [Step], endpoints: GatewayEndpoints, setup: DemoSetup) {
-        print("\nLienthong demo: population database (CSDLQG về dân cư) through the gateway\n")
+        print("\nLienthong demo: population database, social insurance, NAPAS and two banks through the gateway\n")
         for step in steps {
             print("  \(step.held ? "✓" : "✗") \(step.title)\n      \(step.detail)")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import LienthongAdapters
 import LienthongPKI
 import LienthongSimulators
 import Logging
@@ -18,6 +19,8 @@ struct DemoSetup {
             ("population.verify-citizen", ["asxh.verify-beneficiary"]),
             ("population.lookup-citizen", ["asxh.verify-beneficiary", "labor.analysis"]),
             ("population.request-personal-id", ["asxh.verify-beneficiary"]),
+            ("vss.lookup-participant", ["asxh.verify-beneficiary", "labor.analysis"]),
+            ("napas.verify-account", ["asxh.verify-account"]),
             ("directory.banks", []),
         ],
         "gov.police.dongnai": [
@@ -57,17 +60,61 @@ struct DemoSetup {
             citizens: register, faults: FaultInjector(), logger: logger, onServerRunning: { _ in })
     }
 
-    /// The push recipient simulator (bank.970436's endpoint) on `port`.
+    /// The social-insurance simulator on `port`.
+    func makeVSSSimulator(port: Int, participants: ParticipantRegister, logger: Logger) throws -> some ApplicationProtocol {
+        VSSSimulator.makeApplication(
+            host: "127.0.0.1", port: port, tls: try ExamplePKI.serverTLSConfiguration(directory: certs),
+            register: participants, faults: FaultInjector(), logger: logger, onServerRunning: { _ in })
+    }
+
+    /// The NAPAS simulator on `port` (signs with `fin.napas-key.pem`, accepts requests signed with the gateway's key).
+    func makeNAPASSimulator(port: Int, accounts: AccountRegister, logger: Logger) throws -> some ApplicationProtocol {
+        let keys = try NAPASSimulator.ExampleKeys(directory: certs)
+        return NAPASSimulator.makeApplication(
+            host: "127.0.0.1", port: port, tls: try ExamplePKI.serverTLSConfiguration(directory: certs),
+            register: accounts, signer: keys.signer, requestVerifier: keys.requestVerifier, faults: FaultInjector(),
+            logger: logger, onServerRunning: { _ in })
+    }
+
+    /// The desk of a simulated bank that sends its results to the gateway on `partnerPort`. No KYC failures drawn
+    /// at random, so the demo's outcome is the rules' (minors without an authorised person are rejected).
+    func makeBankDesk(bin: String, partnerPort: Int, logger: Logger) throws -> BankDesk {
+        var configuration = try BankSimulator.Configuration.examplePKI(
+            bin: bin, gatewayURL: "https://127.0.0.1:\(partnerPort)", certificateDirectory: certs.path)
+        configuration.kycFailureShare = 0
+        configuration.decisionDelay = .milliseconds(100)
+        configuration.cardDeliveryDelay = .milliseconds(100)
+        return BankDesk(configuration: configuration, logger: logger)
+    }
+
+    /// The push endpoint of bank.970436 on `port`.
+    func makeBankSimulator(port: Int, desk: BankDesk, faults: FaultInjector, logger: Logger) throws -> some ApplicationProtocol {
+        BankSimulator.makeApplication(
+            host: "127.0.0.1", port: port, tls: try ExamplePKI.serverTLSConfiguration(directory: certs),
+            bank: desk, faults: faults, logger: logger, onServerRunning: { _ in })
+    }
+
+    /// A plain push recipient answering where bank.970436's endpoint is configured (the queue benchmark's
+    /// recipient: records deliveries, sends no results).
     func makeRecipientSimulator(port: Int, received: ReceivedMessages, faults: FaultInjector, logger: Logger) throws -> some ApplicationProtocol {
-        let serverTLS = try ExamplePKI.serverTLSConfiguration(directory: certs)
-        return RecipientSimulator.makeApplication(
-            host: "127.0.0.1", port: port,
-            tls: serverTLS,
-            received: received, faults: faults, logger: logger, onServerRunning: { _ in })
+        RecipientSimulator.makeApplication(
+            host: "127.0.0.1", port: port, tls: try ExamplePKI.serverTLSConfiguration(directory: certs),
+            received: received, faults: faults, logger: logger, path: BankSimulator.pushPath, onServerRunning: { _ in })
+    }
+
+    /// The ports of everything the demo runs.
+    struct DemoPorts {
+        var partner: Int
+        var admin: Int
+        var population: Int
+        var vss: Int = 1
+        var napas: Int = 1
+        var bank: Int = 1
     }
 
     /// Writes `lienthong.toml` for the given ports.
-    func writeConfiguration(partnerPort: Int, adminPort: Int, populationPort: Int, recipientPort: Int = 9444) throws {
+    func writeConfiguration(ports: DemoPorts) throws {
+        let partnerPort = ports.partner, adminPort = ports.admin, populationPort = ports.population
         var toml = """
         # Lienthong demo configuration, written by `lienthong demo`. Paths are relative to this file.
         # Serve it with: lienthong serve --config \(configFile.path)
@@ -110,6 +157,24 @@ struct DemoSetup {
         url = "https://127.0.0.1:\(populationPort)/soap"
         timeout_ms = 3000
 
+        [upstreams.vss]
+        url = "https://127.0.0.1:\(ports.vss)"
+        timeout_ms = 3000
+
+        [upstreams.napas]
+        url = "https://127.0.0.1:\(ports.napas)\(NAPASMessages.path)"
+        timeout_ms = 3000
+        signing_certificates = ["certs/fin.napas.pem"]
+
+        [[directory.banks]]             # the simulator's e-wallet and mobile-money providers
+        bin = "\(AccountRegister.eWalletProvider)"
+        short_name = "ViettelMoney"
+        name = "Viettel Money (simulated provider code)"
+        [[directory.banks]]
+        bin = "\(AccountRegister.mobileMoneyProvider)"
+        short_name = "VNPTMoney"
+        name = "VNPT Money (simulated provider code)"
+
         [queue]                        # short delays so the demo shows recovery quickly
         lease_seconds = 5
         retry_base_ms = 200
@@ -126,11 +191,16 @@ struct DemoSetup {
                 toml += "[[members.grants]]\nservice = \"\(grant.service)\"\npurposes = [\(purposes)]\n"
             }
             switch member {
-            case "gov.labour.dongnai":
+            case "gov.labour.dongnai":   // results and syncs wait in its inbox (pull)
                 toml += "[[members.sends]]\ntype = \"asxh.account-opening-request\"\nto = [\"bank.970436\", \"bank.970418\"]\n"
-            case "bank.970436":   // push: the gateway POSTs to the bank's endpoint (here the recipient simulator)
-                toml += "[members.delivery]\nmode = \"push\"\nurl = \"https://127.0.0.1:\(recipientPort)/inbox\"\nmax_concurrency = 4\n"
+                toml += "[members.delivery]\nmode = \"pull\"\n"
+            case "gov.vss.dongnai":
+                toml += "[[members.sends]]\ntype = \"vss.participant-sync\"\nto = [\"gov.labour.dongnai\"]\n"
+            case "bank.970436":   // push: the gateway POSTs to the bank's endpoint (the bank simulator)
+                toml += "[[members.sends]]\ntype = \"asxh.account-opening-result\"\nto = [\"gov.labour.dongnai\"]\n"
+                toml += "[members.delivery]\nmode = \"push\"\nurl = \"https://127.0.0.1:\(ports.bank)\(BankSimulator.pushPath)\"\nmax_concurrency = 4\n"
             case "bank.970418":   // pull: the bank leases from /v1/inbox and acknowledges
+                toml += "[[members.sends]]\ntype = \"asxh.account-opening-result\"\nto = [\"gov.labour.dongnai\"]\n"
                 toml += "[members.delivery]\nmode = \"pull\"\n"
             default:
                 break
