@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
         // I/O-free core: ids, codes, Vietnamese names, JCS, problem codes.
@@ -99,6 +100,13 @@ let package = Package(
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        // Spreadsheets as officers produce them: streaming CSV and XLSX readers, an XLSX writer.
+        .target(name: "LienthongTabular", dependencies: [
+            "LienthongCore",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ], swiftSettings: strict),
+        // The social-security registry's domain (no I/O): beneficiaries, categories, list columns, data-quality checks.
+        .target(name: "LienthongRegistry", dependencies: ["LienthongCore", "LienthongTabular"], swiftSettings: strict),
         // Partner conformance kit: a contract's scenarios run against a partner's endpoint (bank, NAPAS, VSS).
         .target(name: "LienthongConformance", dependencies: [
             "LienthongCore", "LienthongPKI", "LienthongAdapters",
@@ -133,6 +141,9 @@ let package = Package(
         .testTarget(name: "LienthongSimulatorsTests", dependencies: [
             "LienthongSimulators", "LienthongPKI", "LienthongGateway", "LienthongConfig", "LienthongClient", "LienthongAudit", .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
+        .testTarget(name: "LienthongTabularTests", dependencies: ["LienthongTabular", "LienthongCore",
+            .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .testTarget(name: "LienthongRegistryTests", dependencies: ["LienthongRegistry", "LienthongTabular", "LienthongCore"]),
         .testTarget(name: "LienthongConformanceTests", dependencies: [
             "LienthongConformance", "LienthongSimulators", "LienthongPKI", "LienthongAdapters", "LienthongCore",
             .product(name: "Logging", package: "swift-log"),
