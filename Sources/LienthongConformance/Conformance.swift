@@ -1,8 +1,8 @@
 public import AsyncHTTPClient
-public import Foundation
+import Foundation
 public import LienthongCore
 import LienthongPKI
-public import NIOCore
+import NIOCore
 public import NIOHTTP1
 
 /// The partner conformance kit: runs a contract's scenarios against a partner's endpoint (what a bank, NAPAS or
@@ -63,7 +63,8 @@ public struct ConformanceResult: Sendable, Equatable {
     }
 }
 
-/// A named list of checks.
+/// A named list of checks: ``bank(bin:sender:)``, ``napas(signer:partnerKeys:providerCode:knownAccount:assigner:)``,
+/// ``vss(samplePersonalID:)``, or your own.
 public struct ConformanceSuite: Sendable {
     /// `bank`, `napas` or `vss`.
     public var name: String
@@ -93,9 +94,15 @@ public struct ConformanceSuite: Sendable {
         return results
     }
 
+    /// A transport error for a reason: connection, TLS and HTTP client errors by their description (they carry
+    /// no body content), anything else by its type only.
     static func describe(_ error: any Error) -> String {
         if let error = error as? HTTPClientError { return "\(error)" }
-        return String(describing: type(of: error))
+        if let error = error as? IOError { return "\(error)" }
+        if let error = error as? ChannelError { return "\(error)" }
+        let type = String(describing: Swift.type(of: error))
+        if type.contains("SSL") || type.contains("TLS") { return "TLS failure: \(String(describing: error).prefix(200))" }
+        return type
     }
 }
 
@@ -149,13 +156,14 @@ public final class ConformanceTarget: Sendable {
         }
     }
 
-    /// Creates a target presenting the certificate in `certificateFile` and trusting the CA in `caFile`.
+    /// Creates a target presenting the certificate in `certificateFile` and trusting the CA in `caFile`; `timeout`
+    /// bounds each exchange (and connecting, at most 5 seconds of it).
     public init(url: String, certificateFile: String, keyFile: String, caFile: String, timeout: Duration = .seconds(10)) throws {
         let identity = try TLSProfile.loadIdentity(certificateFile: certificateFile, keyFile: keyFile)
         let roots = try TLSProfile.loadCertificates(file: caFile)
         var configuration = HTTPClient.Configuration(
             tlsConfiguration: TLSProfile.mutualClient(certificateChain: identity.chain, privateKey: identity.key, trustRoots: roots))
-        configuration.timeout = .init(connect: .seconds(5))
+        configuration.timeout = .init(connect: .nanoseconds(Self.nanoseconds(min(timeout, .seconds(5)))))
         self.url = url
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.timeout = timeout
@@ -167,10 +175,14 @@ public final class ConformanceTarget: Sendable {
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let (seconds, attoseconds) = timeout.components
-        let response = try await http.execute(request, timeout: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000))
+        let response = try await http.execute(request, timeout: .nanoseconds(Self.nanoseconds(timeout)))
         let bytes = try await response.body.collect(upTo: 1 << 20)
         return Answer(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
+    }
+
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 
     /// Closes the client.

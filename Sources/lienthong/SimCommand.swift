@@ -87,6 +87,8 @@ extension Sim {
         @Option(help: "Share of requests rejected as KYCF (0–1), chosen deterministically by requestRef.") var kycFailureShare: Double = 0.05
         @Flag(help: "Do not report card delivery after opening.") var noCardDelivery = false
         @Option(help: "Seed of the bank's decisions.") var seed: UInt64 = 0x5EED
+        @Option(help: "Deliberately break the contract (push endpoint, for the conformance kit): \(BankSimulator.Quirk.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var quirk: [String] = []
         @OptionGroup var faultOptions: FaultOptions
 
         func run() async throws {
@@ -102,13 +104,14 @@ extension Sim {
             let member = configuration.memberID
             let faults = faultOptions.injector()
             let tls = mode == .push ? try ExamplePKI.serverTLSConfiguration(directory: dir) : nil
+            let quirks: Set<BankSimulator.Quirk> = try Sim.quirks(quirk)
             guard let address = HostPort(parsing: listen) else { throw ValidationError("--listen must be host:port") }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await desk.run() }
                 switch mode {
                 case .push:
                     let app = BankSimulator.makeApplication(
-                        host: address.host, port: address.port, tls: tls!, bank: desk, faults: faults, logger: logger,
+                        host: address.host, port: address.port, tls: tls!, bank: desk, quirks: quirks, faults: faults, logger: logger,
                         onServerRunning: { port in
                             logger.info("bank simulator ready", metadata: ["member": "\(member)", "port": "\(port)", "path": "\(BankSimulator.pushPath)"])
                         })
@@ -134,6 +137,8 @@ extension Sim {
         @Option(help: "Synthetic population file from `sim seed`.") var data: String
         @Option(help: "Seed of the participant register (same seed, same participants).") var seed: UInt64 = 2026
         @Option(help: "Listen address.") var listen: String = "127.0.0.1:9446"
+        @Option(help: "Deliberately break the contract (for the conformance kit): \(VSSSimulator.Quirk.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var quirk: [String] = []
         @OptionGroup var faultOptions: FaultOptions
 
         func run() async throws {
@@ -142,7 +147,7 @@ extension Sim {
             let register = ParticipantRegister(citizens: try SyntheticPopulation.load(from: URL(fileURLWithPath: data)), seed: seed)
             let app = VSSSimulator.makeApplication(
                 host: address.host, port: address.port, tls: try ExamplePKI.serverTLSConfiguration(directory: URL(fileURLWithPath: certs)),
-                register: register, faults: faultOptions.injector(), logger: logger,
+                register: register, faults: faultOptions.injector(), quirks: try Sim.quirks(quirk), logger: logger,
                 onServerRunning: { port in
                     logger.info("social insurance simulator ready", metadata: ["port": "\(port)", "participants": "\(register.count)"])
                 })
@@ -166,11 +171,7 @@ extension Sim {
 
         func run() async throws {
             guard let address = HostPort(parsing: listen) else { throw ValidationError("--listen must be host:port") }
-            var quirks: Set<NAPASSimulator.Quirk> = []
-            for name in quirk {
-                guard let q = NAPASSimulator.Quirk(rawValue: name) else { throw ValidationError("unknown quirk \(name)") }
-                quirks.insert(q)
-            }
+            let quirks: Set<NAPASSimulator.Quirk> = try Sim.quirks(quirk)
             let logger = Logs.bootstrap(level: "info")
             let dir = URL(fileURLWithPath: certs)
             let keys = try NAPASSimulator.ExampleKeys(directory: dir)
@@ -184,6 +185,20 @@ extension Sim {
                 })
             try await app.runService()
         }
+    }
+}
+
+extension Sim {
+    /// Parses `--quirk` values into a simulator's quirk set.
+    static func quirks<Q: RawRepresentable & Hashable & CaseIterable>(_ names: [String]) throws -> Set<Q> where Q.RawValue == String {
+        var quirks: Set<Q> = []
+        for name in names {
+            guard let quirk = Q(rawValue: name) else {
+                throw ValidationError("unknown quirk \(name) (known: \(Q.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            quirks.insert(quirk)
+        }
+        return quirks
     }
 }
 

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import Hummingbird
 import HTTPTypes
 import HummingbirdCore
@@ -23,7 +23,8 @@ public import NIOSSL
 ///   a payload that does not match the acmt.007-shaped contract, or a `bank.bin` other than this bank's;
 ///   `415` for a `Content-Type` other than `application/json`; `413` for a body over `maxBodyBytes`;
 /// - faults of the ``FaultInjector`` (latency, `500` at the error rate, `503` or closed connections while down,
-///   a forced status).
+///   a forced status);
+/// - deliberate breaches of the contract when ``Quirk``s are given (for the conformance kit).
 ///
 /// Control routes: `GET|POST /_sim/faults`, and `GET /_sim/bank` → `{ "bin", "member", "counts": {…},
 /// "requests": [ { "requestRef", "sender", "messageId", "status", "decision", "reasonCode"?, "resultsPending" } ] }`
@@ -45,6 +46,21 @@ public import NIOSSL
 public enum BankSimulator {
     /// The path of the push endpoint.
     public static let pushPath = "/asxh/messages"
+
+    /// Deliberately non-conforming behaviours of the push endpoint, for testing the conformance kit
+    /// (`lienthong conformance bank`) and clients that must notice a bank breaking the contract.
+    public enum Quirk: String, Sendable, Hashable, CaseIterable, Codable {
+        /// Every refusal (`400`, `415`) is answered `500` instead, with the same problem document (status `500`):
+        /// the gateway would retry a message that can never be delivered.
+        case wrongStatus
+        /// Acknowledgements omit `acknowledgement.acknowledgedMessageId`.
+        case missingFields
+        /// A redelivery of a recorded message id is answered `409` (a final refusal) instead of the acknowledgement
+        /// with `"duplicate": true`: the gateway would dead-letter a message the bank did receive.
+        case refusesRedelivery
+        /// Refusals are `text/plain` without a problem document (status codes unchanged).
+        case plainTextRefusals
+    }
     /// Default largest accepted body.
     public static let defaultMaxBodyBytes = 1 << 20
 
@@ -144,6 +160,7 @@ public enum BankSimulator {
     }
 
     /// Builds the push application of `bank`. `onServerRunning` receives the bound port (useful with port 0).
+    /// `quirks` make the endpoint break the contract on purpose (none by default).
     ///
     /// Run ``BankDesk/run()`` next to it, or the results stay pending.
     public static func makeApplication(
@@ -151,6 +168,7 @@ public enum BankSimulator {
         port: Int,
         tls: TLSConfiguration,
         bank: BankDesk,
+        quirks: Set<Quirk> = [],
         faults: FaultInjector,
         logger: Logger,
         maxBodyBytes: Int = BankSimulator.defaultMaxBodyBytes,
@@ -167,7 +185,7 @@ public enum BankSimulator {
             try json(Summary(bank), status: .ok)
         }
         router.post(RouterPath(pushPath)) { request, context in
-            try await handlePush(request, context: context, bank: bank, maxBodyBytes: maxBodyBytes)
+            try await handlePush(request, context: context, bank: bank, quirks: quirks, maxBodyBytes: maxBodyBytes)
         }
         return SimulatorServer.makeApplication(
             router: router, host: host, port: port, tls: tls, serverName: "lienthong-sim-bank-\(bank.configuration.bin)",
@@ -222,7 +240,18 @@ public enum BankSimulator {
         }
     }
 
-    static func handlePush(_ request: Request, context: SimulatorRequestContext, bank: BankDesk, maxBodyBytes: Int) async throws -> Response {
+    static func handlePush(
+        _ request: Request, context: SimulatorRequestContext, bank: BankDesk, quirks: Set<Quirk> = [], maxBodyBytes: Int
+    ) async throws -> Response {
+        /// A refusal, bent by the quirks.
+        func problem(status: HTTPResponse.Status, code: String, title: String, detail: String? = nil) -> Response {
+            if quirks.contains(.plainTextRefusals) {
+                return Response(
+                    status: quirks.contains(.wrongStatus) ? .internalServerError : status,
+                    headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: title)))
+            }
+            return BankSimulator.problem(status: quirks.contains(.wrongStatus) ? .internalServerError : status, code: code, title: title, detail: detail)
+        }
         let headers: RecipientSimulator.DeliveryHeaders
         do {
             headers = try RecipientSimulator.validate(headers: request.headers)
@@ -248,7 +277,20 @@ public enum BankSimulator {
                 metadata: ["reason": "\(error.code.rawValue)", "message_id": "\(headers.messageID.uuidString.lowercased())"])
             return problem(status: .badRequest, code: error.code.rawValue, title: "request refused", detail: error.detail)
         }
-        return try json(PushAnswer(receipt), status: .ok)
+        if receipt.duplicate, quirks.contains(.refusesRedelivery) {
+            return problem(status: .conflict, code: "already-received", title: "message already received")
+        }
+        guard quirks.contains(.missingFields) else { return try json(PushAnswer(receipt), status: .ok) }
+        var answer = JSONValue.object([:])
+        if case .object(var members)? = try? JSONValue(parsing: Array(JSONEncoder().encode(PushAnswer(receipt)))),
+            case .object(var acknowledgement)? = members["acknowledgement"]
+        {
+            acknowledgement.removeValue(forKey: "acknowledgedMessageId")
+            members["acknowledgement"] = .object(acknowledgement)
+            answer = .object(members)
+        }
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: JCS.canonicalize(answer))))
     }
 
     /// The problem document (RFC 9457) of the bank's endpoint.

@@ -66,6 +66,7 @@ public final class VSSAnswerFaults: Sendable {
 ///   register (``ParticipantRegister/syncBatch(count:seed:invalid:)``; defaults 20, 1, 0), for demos.
 /// - `GET|POST /_sim/faults`: fault injection (``FaultInjector``); `GET|POST /_sim/vss-answer-fault`: wrong
 ///   answers (``VSSAnswerFaults``).
+/// - Deliberate breaches of the contract when ``Quirk``s are given (for the conformance kit).
 ///
 /// ```swift
 /// let register = ParticipantRegister(citizens: citizens, seed: 42)
@@ -84,6 +85,20 @@ public enum VSSSimulator {
 
     static let requestIDField = HTTPField.Name("X-Request-Id")!
 
+    /// Deliberately non-conforming behaviours of the lookup, for testing the conformance kit
+    /// (`lienthong conformance vss`) and clients that must notice a service breaking the contract.
+    public enum Quirk: String, Sendable, Hashable, CaseIterable, Codable {
+        /// Refusals (`400`, `415`) are answered `200` instead, with the same `{errorCode, message}` body.
+        case wrongStatus
+        /// Participants are answered without `socialInsuranceNumber`.
+        case missingFields
+        /// Every lookup that finds someone, or not, is answered with another participant of the register than the
+        /// one asked for (as if the query were ignored).
+        case ignoresQuery
+        /// Answers do not echo `X-Request-Id`.
+        case omitsRequestID
+    }
+
     /// Builds the application. `onServerRunning` receives the bound port (useful with port 0).
     public static func makeApplication(
         host: String,
@@ -92,6 +107,7 @@ public enum VSSSimulator {
         register: ParticipantRegister,
         faults: FaultInjector,
         answerFaults: VSSAnswerFaults = VSSAnswerFaults(),
+        quirks: Set<Quirk> = [],
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
@@ -122,8 +138,8 @@ public enum VSSSimulator {
         }
         router.post(RouterPath(VSSUpstream.lookupPath)) { request, context in
             let requestID = request.headers[requestIDField]
-            var response = try await lookup(request, register: register, fault: answerFaults.current)
-            if let requestID, UpstreamTransport.isSafeHeaderValue(requestID) {
+            var response = try await lookup(request, register: register, fault: answerFaults.current, quirks: quirks)
+            if let requestID, UpstreamTransport.isSafeHeaderValue(requestID), !quirks.contains(.omitsRequestID) {
                 response.headers[requestIDField] = requestID
             }
             context.logger.info("vss participant lookup", metadata: ["status": "\(response.status.code)"])
@@ -135,7 +151,22 @@ public enum VSSSimulator {
     }
 
     /// Answers one lookup request.
-    static func lookup(_ request: Request, register: ParticipantRegister, fault: VSSAnswerFaults.Fault) async throws -> Response {
+    static func lookup(
+        _ request: Request, register: ParticipantRegister, fault: VSSAnswerFaults.Fault, quirks: Set<Quirk> = []
+    ) async throws -> Response {
+        /// A refusal, `200` under ``Quirk/wrongStatus``.
+        func errorResponse(_ status: HTTPResponse.Status, code: String, message: String) -> Response {
+            VSSSimulator.errorResponse(quirks.contains(.wrongStatus) ? .ok : status, code: code, message: message)
+        }
+        /// A found answer, without `socialInsuranceNumber` under ``Quirk/missingFields``.
+        func foundResponse(_ answer: VSSUpstream.LookupAnswer) -> Response {
+            guard quirks.contains(.missingFields), case .object(var members) = answer.json,
+                case .object(var participant)? = members["participant"]
+            else { return jsonResponse(.ok, answer.json) }
+            participant.removeValue(forKey: "socialInsuranceNumber")
+            members["participant"] = .object(participant)
+            return jsonResponse(.ok, .object(members))
+        }
         guard let contentType = request.headers[.contentType], isJSONMediaType(contentType) else {
             return errorResponse(.unsupportedMediaType, code: "UNSUPPORTED_MEDIA_TYPE", message: "Content-Type must be application/json")
         }
@@ -154,10 +185,13 @@ public enum VSSSimulator {
         } catch {
             return errorResponse(.badRequest, code: "INVALID_REQUEST", message: error.description)
         }
-        let answer = register.lookup(query)
+        var answer = register.lookup(query)
+        if quirks.contains(.ignoresQuery), let other = register.participants.first(where: { !query.matches($0.upstreamRecord) }) {
+            answer = .found(other.upstreamRecord)
+        }
         switch fault {
         case .none:
-            return jsonResponse(.ok, answer.json)
+            return foundResponse(answer)
         case .unreadable:
             var buffer = ByteBuffer()
             buffer.writeBytes(JCS.canonicalize(answer.json).dropLast())
@@ -165,9 +199,9 @@ public enum VSSSimulator {
         case .otherPerson:
             // Someone else of the register (the first participant the query does not match).
             guard let other = register.participants.first(where: { !query.matches($0.upstreamRecord) }) else {
-                return jsonResponse(.ok, answer.json)
+                return foundResponse(answer)
             }
-            return jsonResponse(.ok, VSSUpstream.LookupAnswer.found(other.upstreamRecord).json)
+            return foundResponse(.found(other.upstreamRecord))
         }
     }
 
