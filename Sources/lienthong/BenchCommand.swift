@@ -31,6 +31,22 @@ struct Bench: AsyncParsableCommand {
         }
     }
 
+    /// One row of a direct-vs-gateway comparison: warms both paths (connections, caches) for half a second, measures
+    /// each for `seconds`, prints requests/s, p50, p99 and the ratio gateway/direct.
+    static func compare(
+        connections n: Int, seconds: Double,
+        direct: @escaping @Sendable (Int) async -> Bool, gateway: @escaping @Sendable (Int) async -> Bool
+    ) async {
+        _ = await load(connections: n, seconds: 0.5, direct)
+        let d = await load(connections: n, seconds: seconds, direct)
+        _ = await load(connections: n, seconds: 0.5, gateway)
+        let g = await load(connections: n, seconds: seconds, gateway)
+        print(String(format: "%5d | %13.0f %7.2f %7.2f | %13.0f %7.2f %7.2f | %.2f%@",
+                     n, d.perSecond, d.percentile(0.5), d.percentile(0.99),
+                     g.perSecond, g.percentile(0.5), g.percentile(0.99), g.perSecond / d.perSecond,
+                     d.errors + g.errors > 0 ? " (errors: direct \(d.errors), gateway \(g.errors))" : ""))
+    }
+
     /// Runs `connections` loops of `call` for `seconds`.
     static func load(connections: Int, seconds: Double, _ call: @escaping @Sendable (Int) async -> Bool) async -> Figures {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
@@ -105,25 +121,12 @@ struct Bench: AsyncParsableCommand {
                         caFile: setup.certs.appendingPathComponent("ca.pem").path, maxConnections: n)
                     let adapter = PopulationAdapter(
                         endpoint: "https://127.0.0.1:\(simPort)/soap", httpClient: direct.http, timeout: .seconds(10))
-                    // Warm both paths (connections, caches) before measuring.
-                    _ = await Bench.load(connections: n, seconds: 0.5) { i in
-                        (try? await adapter.verifyCitizen(requests[i % requests.count], requestID: "warm")) != nil
-                    }
-                    let d = await Bench.load(connections: n, seconds: seconds) { i in
+                    await Bench.compare(connections: n, seconds: seconds, direct: { i in
                         (try? await adapter.verifyCitizen(requests[i % requests.count], requestID: "bench")) != nil
-                    }
-                    _ = await Bench.load(connections: n, seconds: 0.5) { i in
+                    }, gateway: { i in
                         (try? await labour.call(service: "population.verify-citizen", body: bodies[i % bodies.count],
                                                 user: "bench", purpose: "asxh.verify-beneficiary").status) == 200
-                    }
-                    let g = await Bench.load(connections: n, seconds: seconds) { i in
-                        (try? await labour.call(service: "population.verify-citizen", body: bodies[i % bodies.count],
-                                                user: "bench", purpose: "asxh.verify-beneficiary").status) == 200
-                    }
-                    print(String(format: "%5d | %13.0f %7.2f %7.2f | %13.0f %7.2f %7.2f | %.2f%@",
-                                 n, d.perSecond, d.percentile(0.5), d.percentile(0.99),
-                                 g.perSecond, g.percentile(0.5), g.percentile(0.99), g.perSecond / d.perSecond,
-                                 d.errors + g.errors > 0 ? " (errors: direct \(d.errors), gateway \(g.errors))" : ""))
+                    })
                     try await labour.shutdown()
                     try await direct.shutdown()
                 }

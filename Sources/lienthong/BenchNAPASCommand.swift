@@ -84,24 +84,12 @@ extension Bench {
                         endpoint: upstream.url, httpClient: direct.http, timeout: .seconds(10),
                         signer: JWSSigner(key: key, keyID: try CertificatePin.pin(ofCertificateDER: try gatewayCertificate.toDERBytes())),
                         verifier: JWSVerifier(keys: [keys.signer.keyID: keys.signer.publicKey]), assigner: "gov.police.dongnai")
-                    _ = await Bench.load(connections: n, seconds: 0.5) { i in
-                        (try? await adapter.verifyAccount(requests[i % requests.count], requestID: "warm")) != nil
-                    }
-                    let d = await Bench.load(connections: n, seconds: seconds) { i in
+                    await Bench.compare(connections: n, seconds: seconds, direct: { i in
                         (try? await adapter.verifyAccount(requests[i % requests.count], requestID: "bench"))?.status == .verified
-                    }
-                    _ = await Bench.load(connections: n, seconds: 0.5) { i in
+                    }, gateway: { i in
                         (try? await labour.call(service: "napas.verify-account", body: bodies[i % bodies.count],
                                                 user: "bench", purpose: "asxh.verify-account").status) == 200
-                    }
-                    let g = await Bench.load(connections: n, seconds: seconds) { i in
-                        (try? await labour.call(service: "napas.verify-account", body: bodies[i % bodies.count],
-                                                user: "bench", purpose: "asxh.verify-account").status) == 200
-                    }
-                    print(String(format: "%5d | %13.0f %7.2f %7.2f | %13.0f %7.2f %7.2f | %.2f%@",
-                                 n, d.perSecond, d.percentile(0.5), d.percentile(0.99),
-                                 g.perSecond, g.percentile(0.5), g.percentile(0.99), g.perSecond / d.perSecond,
-                                 d.errors + g.errors > 0 ? " (errors: direct \(d.errors), gateway \(g.errors))" : ""))
+                    })
                     try await labour.shutdown()
                     try await direct.shutdown()
                 }
