@@ -178,7 +178,7 @@ final class DetachedJWSTests: XCTestCase {
         """#
 
     func testPythonCryptographyAgreesBothWays() throws {
-        try XCTSkipUnless(Self.pythonHasModule("cryptography"), "python3 with the cryptography module is not available")
+        try XCTSkipUnless(Python.canImport("cryptography"), "python3 with the cryptography module is not available")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-jws-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -188,7 +188,7 @@ final class DetachedJWSTests: XCTestCase {
         try Data(body).write(to: bodyFile)
 
         let jws = JWSSigner(key: key, keyID: kid).sign(body)
-        let output = try Self.runPython(["-c", Self.script, keyFile.path, jws, bodyFile.path, kid])
+        let output = try Python.run(Self.script, arguments: [keyFile.path, jws, bodyFile.path, kid])
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], output)
         XCTAssertEqual(json["header"] as? String, #"{"alg":"ES256","kid":"\#(kid)"}"#)
         XCTAssertEqual(json["middle"] as? String, "")
@@ -201,34 +201,5 @@ final class DetachedJWSTests: XCTestCase {
         // Python's protected header is byte-identical to ours.
         XCTAssertEqual(pythonJWS.split(separator: ".").first, jws.split(separator: ".").first)
         expectError(.badSignature, pythonJWS, body: body + [0x20])
-    }
-
-    static func pythonHasModule(_ module: String) -> Bool {
-        (try? runPython(["-c", "import \(module)"])) != nil
-    }
-
-    /// Runs python3 with `arguments`; throws when it cannot start or exits non-zero.
-    static func runPython(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3"] + arguments
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw PythonFailure(status: process.terminationStatus, stderr: String(decoding: err, as: UTF8.self))
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    struct PythonFailure: Error, CustomStringConvertible {
-        var status: Int32
-        var stderr: String
-        var description: String { "python3 exited with \(status): \(stderr)" }
     }
 }

@@ -15,9 +15,7 @@ import XCTest
 /// NAPAS adapter ↔ simulator over real mTLS on 127.0.0.1 ephemeral ports, with the example PKI in a temp directory:
 /// the gateway signs with `gateway-key.pem`, the switch with `fin.napas-key.pem`, key ids are certificate pins.
 final class NAPASAdapterIntegrationTests: XCTestCase {
-    private var directory: URL!
-    private var serverTLS: TLSConfiguration!
-    private var client: HTTPClient!
+    private var fixture: UpstreamFixture!
     private var gatewaySigner: JWSSigner!
     private var napasSigner: JWSSigner!
 
@@ -36,32 +34,19 @@ final class NAPASAdapterIntegrationTests: XCTestCase {
     }
 
     override func setUp() async throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-napas-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try ExamplePKI.create(at: directory, members: ["fin.napas"])
-        serverTLS = try ExamplePKI.serverTLSConfiguration(directory: directory)
-        let ca = try TLSProfile.loadCertificates(file: path("ca.pem"))
-        let gateway = try TLSProfile.loadIdentity(certificateFile: path("gateway.pem"), keyFile: path("gateway-key.pem"))
-        var configuration = HTTPClient.Configuration(
-            tlsConfiguration: TLSProfile.mutualClient(certificateChain: gateway.chain, privateKey: gateway.key, trustRoots: ca)
-        )
-        configuration.timeout.connect = .seconds(2)
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        fixture = try await UpstreamFixture.make(label: "napas", members: ["fin.napas"])
         gatewaySigner = try signer("gateway")
         napasSigner = try signer("fin.napas")
     }
 
     override func tearDown() async throws {
-        try await client?.shutdown()
-        if let directory { try? FileManager.default.removeItem(at: directory) }
+        try await fixture?.shutdown()
     }
-
-    private func path(_ file: String) -> String { directory.appendingPathComponent(file).path }
 
     /// The signer of an example PKI identity: its key, and the pin of its certificate as key id.
     private func signer(_ name: String) throws -> JWSSigner {
-        let key = try P256.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: path("\(name)-key.pem"), encoding: .utf8))
-        let certificate = try XCTUnwrap(try TLSProfile.loadCertificates(file: path("\(name).pem")).first)
+        let key = try P256.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: fixture.path("\(name)-key.pem"), encoding: .utf8))
+        let certificate = try XCTUnwrap(try TLSProfile.loadCertificates(file: fixture.path("\(name).pem")).first)
         let pin = try CertificatePin.pin(ofCertificateDER: try certificate.toDERBytes())
         XCTAssertTrue(CertificatePin.isWellFormed(pin))
         return JWSSigner(key: key, keyID: pin)
@@ -74,36 +59,20 @@ final class NAPASAdapterIntegrationTests: XCTestCase {
         faults: FaultInjector = FaultInjector(),
         _ body: (Int) async throws -> T
     ) async throws -> T {
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = NAPASSimulator.makeApplication(
-            host: "127.0.0.1", port: 0, tls: serverTLS, register: Self.register, signer: napasSigner,
-            requestVerifier: JWSVerifier(keys: requestKeys ?? [gatewaySigner.keyID: gatewaySigner.publicKey]),
-            quirks: quirks, faults: faults, logger: Logger(label: "test.sim.napas")
-        ) { port in
-            continuation.yield(port)
-            continuation.finish()
-        }
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CancellationError() }
-            XCTAssertNotEqual(port, 0)
-            do {
-                let result = try await body(port)
-                group.cancelAll()
-                return result
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-        }
+        try await fixture.withApplication({ onServerRunning in
+            NAPASSimulator.makeApplication(
+                host: "127.0.0.1", port: 0, tls: fixture.serverTLS, register: Self.register, signer: napasSigner,
+                requestVerifier: JWSVerifier(keys: requestKeys ?? [gatewaySigner.keyID: gatewaySigner.publicKey]),
+                quirks: quirks, faults: faults, logger: Logger(label: "test.sim.napas"), onServerRunning: onServerRunning
+            )
+        }, body: body)
     }
 
     private func endpoint(_ port: Int) -> String { "https://127.0.0.1:\(port)\(NAPASMessages.path)" }
 
     private func adapter(_ port: Int, timeout: Duration = .seconds(5), signer: JWSSigner? = nil, verifier: JWSVerifier? = nil) -> NAPASAdapter {
         NAPASAdapter(
-            endpoint: endpoint(port), httpClient: client, timeout: timeout, signer: signer ?? gatewaySigner,
+            endpoint: endpoint(port), httpClient: fixture.client, timeout: timeout, signer: signer ?? gatewaySigner,
             verifier: verifier ?? JWSVerifier(keys: [napasSigner.keyID: napasSigner.publicKey]), assigner: "gov.police.dongnai")
     }
 
@@ -296,7 +265,7 @@ final class NAPASAdapterIntegrationTests: XCTestCase {
             var raw = HTTPClientRequest(url: self.endpoint(port))
             raw.method = .POST
             raw.body = .bytes(ByteBuffer(string: "{}"))
-            let response = try await self.client.execute(raw, timeout: .seconds(5))
+            let response = try await self.fixture.client.execute(raw, timeout: .seconds(5))
             XCTAssertEqual(response.status.code, 503)
             let body = Array(try await response.body.collect(upTo: 65_536).readableBytesView)
             XCTAssertNoThrow(try JWSVerifier(keys: [self.napasSigner.keyID: self.napasSigner.publicKey])
@@ -377,7 +346,7 @@ final class NAPASAdapterIntegrationTests: XCTestCase {
                 if let requestID { raw.headers.add(name: NAPASMessages.requestIDHeader, value: requestID) }
                 if signed { raw.headers.add(name: DetachedJWS.headerName, value: self.gatewaySigner.sign(Array(body.utf8))) }
                 raw.body = .bytes(ByteBuffer(string: body))
-                let response = try await self.client.execute(raw, timeout: .seconds(5))
+                let response = try await self.fixture.client.execute(raw, timeout: .seconds(5))
                 let bytes = Array(try await response.body.collect(upTo: 65_536).readableBytesView)
                 XCTAssertNoThrow(try verifier.verify(response.headers.first(name: DetachedJWS.headerName), body: bytes))
                 return (Int(response.status.code), try? JSONDecoder().decode(NAPASMessages.ErrorAnswer.self, from: Data(bytes)), response.headers)

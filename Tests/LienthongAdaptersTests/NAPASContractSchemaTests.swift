@@ -37,8 +37,8 @@ final class NAPASContractSchemaTests: XCTestCase {
         """#
 
     private func validate(_ folders: [URL]) throws -> [String: String?] {
-        try XCTSkipUnless(DetachedJWSTests.pythonHasModule("jsonschema"), "python3 with the jsonschema module is not available")
-        let output = try DetachedJWSTests.runPython(["-c", Self.script, Self.upstream.path] + folders.map(\.path))
+        try XCTSkipUnless(Python.canImport("jsonschema"), "python3 with the jsonschema module is not available")
+        let output = try Python.run(Self.script, arguments: [Self.upstream.path] + folders.map(\.path))
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], output)
         return object.mapValues { $0 as? String }
     }

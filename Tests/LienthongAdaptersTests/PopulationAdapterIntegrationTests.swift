@@ -12,9 +12,7 @@ import XCTest
 
 /// Adapter ↔ simulator over real mTLS on 127.0.0.1 ephemeral ports, with the example PKI in a temp directory.
 final class PopulationAdapterIntegrationTests: XCTestCase {
-    private var directory: URL!
-    private var serverTLS: TLSConfiguration!
-    private var client: HTTPClient!
+    private var fixture: UpstreamFixture!
 
     static let registered = PopulationSOAP.Citizen(
         personalID: PersonalID.make(provinceCode: "75", birthYear: 1990, sex: .female, serial: 12345).digits,
@@ -44,29 +42,11 @@ final class PopulationAdapterIntegrationTests: XCTestCase {
     }
 
     override func setUp() async throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-adapter-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try ExamplePKI.create(at: directory, members: [])
-        let ca = try TLSProfile.loadCertificates(file: directory.appendingPathComponent("ca.pem").path)
-        let server = try TLSProfile.loadIdentity(
-            certificateFile: directory.appendingPathComponent("server.pem").path,
-            keyFile: directory.appendingPathComponent("server-key.pem").path
-        )
-        let gateway = try TLSProfile.loadIdentity(
-            certificateFile: directory.appendingPathComponent("gateway.pem").path,
-            keyFile: directory.appendingPathComponent("gateway-key.pem").path
-        )
-        serverTLS = TLSProfile.mutualServer(certificateChain: server.chain, privateKey: server.key, trustRoots: ca)
-        var configuration = HTTPClient.Configuration(
-            tlsConfiguration: TLSProfile.mutualClient(certificateChain: gateway.chain, privateKey: gateway.key, trustRoots: ca)
-        )
-        configuration.timeout.connect = .seconds(2)
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        fixture = try await UpstreamFixture.make(label: "adapter")
     }
 
     override func tearDown() async throws {
-        try await client?.shutdown()
-        if let directory { try? FileManager.default.removeItem(at: directory) }
+        try await fixture?.shutdown()
     }
 
     /// Runs the simulator on an ephemeral port for the duration of `body`.
@@ -74,32 +54,16 @@ final class PopulationAdapterIntegrationTests: XCTestCase {
         faults: FaultInjector = FaultInjector(),
         _ body: (Int) async throws -> T
     ) async throws -> T {
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = PopulationSimulator.makeApplication(
-            host: "127.0.0.1", port: 0, tls: serverTLS, citizens: Self.citizens, faults: faults,
-            logger: Logger(label: "test.sim.population")
-        ) { port in
-            continuation.yield(port)
-            continuation.finish()
-        }
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CancellationError() }
-            XCTAssertNotEqual(port, 0)
-            do {
-                let result = try await body(port)
-                group.cancelAll()
-                return result
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-        }
+        try await fixture.withApplication({ onServerRunning in
+            PopulationSimulator.makeApplication(
+                host: "127.0.0.1", port: 0, tls: fixture.serverTLS, citizens: Self.citizens, faults: faults,
+                logger: Logger(label: "test.sim.population"), onServerRunning: onServerRunning
+            )
+        }, body: body)
     }
 
     private func adapter(_ port: Int, timeout: Duration = .seconds(5)) -> PopulationAdapter {
-        PopulationAdapter(endpoint: "https://127.0.0.1:\(port)/soap", httpClient: client, timeout: timeout)
+        PopulationAdapter(endpoint: "https://127.0.0.1:\(port)/soap", httpClient: fixture.client, timeout: timeout)
     }
 
     func testVerifyMatchedToneMarkVariantNFDMismatchAndNotFound() async throws {
@@ -250,7 +214,7 @@ final class PopulationAdapterIntegrationTests: XCTestCase {
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: #"{"latencyMs":20,"errorRate":1,"downForMs":60000}"#))
-            let response = try await self.client.execute(request, timeout: .seconds(5))
+            let response = try await self.fixture.client.execute(request, timeout: .seconds(5))
             XCTAssertEqual(response.status, .ok)
             let snapshot = try JSONDecoder().decode(FaultInjector.Snapshot.self, from: Data(try await response.body.collect(upTo: 10_000).readableBytesView))
             XCTAssertTrue(snapshot.down)
@@ -284,7 +248,7 @@ final class PopulationAdapterIntegrationTests: XCTestCase {
     }
 
     func testClientWithoutCertificateIsRefusedAtHandshake() async throws {
-        let ca = try TLSProfile.loadCertificates(file: directory.appendingPathComponent("ca.pem").path)
+        let ca = try TLSProfile.loadCertificates(file: fixture.path("ca.pem"))
         let anonymous = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: TLSProfile.client(trustRoots: ca)))
         defer { _ = anonymous.shutdown() }
         try await withSimulator { port in

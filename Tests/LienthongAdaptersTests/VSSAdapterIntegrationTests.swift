@@ -12,9 +12,7 @@ import XCTest
 
 /// VSS adapter ↔ VSS simulator over real mTLS on 127.0.0.1 ephemeral ports, with the example PKI in a temp directory.
 final class VSSAdapterIntegrationTests: XCTestCase {
-    private var directory: URL!
-    private var serverTLS: TLSConfiguration!
-    private var client: HTTPClient!
+    private var fixture: UpstreamFixture!
 
     static let known = ParticipantRegister.Participant(
         personalId: PersonalID.make(provinceCode: "75", birthYear: 1990, sex: .female, serial: 12345).digits,
@@ -33,29 +31,11 @@ final class VSSAdapterIntegrationTests: XCTestCase {
     }()
 
     override func setUp() async throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-vss-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try ExamplePKI.create(at: directory, members: [])
-        let ca = try TLSProfile.loadCertificates(file: directory.appendingPathComponent("ca.pem").path)
-        let server = try TLSProfile.loadIdentity(
-            certificateFile: directory.appendingPathComponent("server.pem").path,
-            keyFile: directory.appendingPathComponent("server-key.pem").path
-        )
-        let gateway = try TLSProfile.loadIdentity(
-            certificateFile: directory.appendingPathComponent("gateway.pem").path,
-            keyFile: directory.appendingPathComponent("gateway-key.pem").path
-        )
-        serverTLS = TLSProfile.mutualServer(certificateChain: server.chain, privateKey: server.key, trustRoots: ca)
-        var configuration = HTTPClient.Configuration(
-            tlsConfiguration: TLSProfile.mutualClient(certificateChain: gateway.chain, privateKey: gateway.key, trustRoots: ca)
-        )
-        configuration.timeout.connect = .seconds(2)
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        fixture = try await UpstreamFixture.make(label: "vss")
     }
 
     override func tearDown() async throws {
-        try await client?.shutdown()
-        if let directory { try? FileManager.default.removeItem(at: directory) }
+        try await fixture?.shutdown()
     }
 
     /// Runs the simulator on an ephemeral port for the duration of `body`.
@@ -64,32 +44,16 @@ final class VSSAdapterIntegrationTests: XCTestCase {
         answerFaults: VSSAnswerFaults = VSSAnswerFaults(),
         _ body: (Int) async throws -> T
     ) async throws -> T {
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = VSSSimulator.makeApplication(
-            host: "127.0.0.1", port: 0, tls: serverTLS, register: Self.register, faults: faults, answerFaults: answerFaults,
-            logger: Logger(label: "test.sim.vss")
-        ) { port in
-            continuation.yield(port)
-            continuation.finish()
-        }
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CancellationError() }
-            XCTAssertNotEqual(port, 0)
-            do {
-                let result = try await body(port)
-                group.cancelAll()
-                return result
-            } catch {
-                group.cancelAll()
-                throw error
-            }
-        }
+        try await fixture.withApplication({ onServerRunning in
+            VSSSimulator.makeApplication(
+                host: "127.0.0.1", port: 0, tls: fixture.serverTLS, register: Self.register, faults: faults,
+                answerFaults: answerFaults, logger: Logger(label: "test.sim.vss"), onServerRunning: onServerRunning
+            )
+        }, body: body)
     }
 
     private func adapter(_ port: Int, timeout: Duration = .seconds(5)) -> VSSAdapter {
-        VSSAdapter(endpoint: "https://127.0.0.1:\(port)/", httpClient: client, timeout: timeout)
+        VSSAdapter(endpoint: "https://127.0.0.1:\(port)/", httpClient: fixture.client, timeout: timeout)
     }
 
     /// The problem `body` throws, or a failure when it throws none.
@@ -235,7 +199,7 @@ final class VSSAdapterIntegrationTests: XCTestCase {
                 XCTAssertEqual(error, GatewayProblem(.upstreamError, detail: "social insurance answered with HTTP 400"))
             }
             // A wrong path (404).
-            let misrouted = VSSAdapter(endpoint: "https://127.0.0.1:\(port)/elsewhere", httpClient: self.client, timeout: .seconds(5))
+            let misrouted = VSSAdapter(endpoint: "https://127.0.0.1:\(port)/elsewhere", httpClient: self.fixture.client, timeout: .seconds(5))
             let notFound = await self.problem { () async throws(GatewayProblem) in
                 try await misrouted.lookupParticipant(LookupParticipantRequest(personalId: Self.known.personalId), requestID: "e3")
             }
@@ -277,7 +241,7 @@ final class VSSAdapterIntegrationTests: XCTestCase {
                 request.headers.add(name: "Content-Type", value: contentType)
                 if let requestID { request.headers.add(name: "X-Request-Id", value: requestID) }
                 request.body = .bytes(ByteBuffer(string: body))
-                let response = try await self.client.execute(request, timeout: .seconds(5))
+                let response = try await self.fixture.client.execute(request, timeout: .seconds(5))
                 let bytes = try await response.body.collect(upTo: 100_000)
                 let json = try JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any] ?? [:]
                 return (Int(response.status.code), json, response.headers.first(name: "X-Request-Id"))
@@ -309,7 +273,7 @@ final class VSSAdapterIntegrationTests: XCTestCase {
     func testSyncPayloadIsServedForDemos() async throws {
         try await withSimulator { port in
             let request = HTTPClientRequest(url: "https://127.0.0.1:\(port)/_sim/participant-sync?count=12&seed=9&invalid=3")
-            let response = try await self.client.execute(request, timeout: .seconds(5))
+            let response = try await self.fixture.client.execute(request, timeout: .seconds(5))
             XCTAssertEqual(response.status, .ok)
             let bytes = try await response.body.collect(upTo: 1 << 20)
             let payload = try JSONValue(parsing: bytes.readableBytesView)
@@ -321,7 +285,7 @@ final class VSSAdapterIntegrationTests: XCTestCase {
     }
 
     func testClientWithoutCertificateIsRefused() async throws {
-        let ca = try TLSProfile.loadCertificates(file: directory.appendingPathComponent("ca.pem").path)
+        let ca = try TLSProfile.loadCertificates(file: fixture.path("ca.pem"))
         let anonymous = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: TLSProfile.client(trustRoots: ca)))
         defer { _ = anonymous.shutdown() }
         try await withSimulator { port in

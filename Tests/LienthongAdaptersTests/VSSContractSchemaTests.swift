@@ -54,7 +54,7 @@ final class VSSContractSchemaTests: XCTestCase {
     }
 
     func testExamplesAndGeneratedDocumentsAgainstTheSchemas() throws {
-        try requireJSONSchema()
+        try XCTSkipUnless(Python.canImport("jsonschema"), "python3 with the jsonschema module is not available")
         var cases: [[String: Any]] = []
         func add(_ schema: String, _ value: JSONValue, valid: Bool, _ name: String) throws {
             let instance = try JSONSerialization.jsonObject(with: Data(JCS.canonicalize(value)), options: [.fragmentsAllowed])
@@ -107,18 +107,12 @@ final class VSSContractSchemaTests: XCTestCase {
         let input = FileManager.default.temporaryDirectory.appendingPathComponent("vss-schema-cases-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: input) }
         try JSONSerialization.data(withJSONObject: ["cases": cases]).write(to: input)
-        let output = try runPython([Self.upstream.path, input.path])
+        let output = try Python.run(Self.script, arguments: [Self.upstream.path, input.path])
         XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "ok \(cases.count)")
     }
 
     func testOpenAPIDocumentIsValid() throws {
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = ["python3", "-c", "import openapi_spec_validator, yaml"]
-        check.standardError = Pipe()
-        try check.run()
-        check.waitUntilExit()
-        guard check.terminationStatus == 0 else { throw XCTSkip("python3 openapi-spec-validator is not installed") }
+        try XCTSkipUnless(Python.canImport("openapi_spec_validator", "yaml"), "python3 openapi-spec-validator is not installed")
         let script = """
             import sys, yaml
             from openapi_spec_validator import validate
@@ -127,7 +121,7 @@ final class VSSContractSchemaTests: XCTestCase {
             validate(spec, base_uri="file://" + path)
             print(spec["openapi"], " ".join(spec["paths"]))
             """
-        let output = try runPython([Self.upstream.appendingPathComponent("vss.openapi.yaml").path], script: script)
+        let output = try Python.run(script, arguments: [Self.upstream.appendingPathComponent("vss.openapi.yaml").path])
         XCTAssertEqual(output.trimmingCharacters(in: .whitespacesAndNewlines), "3.1.0 \(VSSUpstream.lookupPath)")
     }
 
@@ -157,32 +151,4 @@ final class VSSContractSchemaTests: XCTestCase {
             sys.exit(1)
         print("ok", len(cases))
         """
-
-    private func requireJSONSchema() throws {
-        let check = Process()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = ["python3", "-c", "import jsonschema"]
-        check.standardOutput = Pipe()
-        check.standardError = Pipe()
-        do { try check.run() } catch { throw XCTSkip("python3 is not available") }
-        check.waitUntilExit()
-        guard check.terminationStatus == 0 else { throw XCTSkip("python3 jsonschema is not installed") }
-    }
-
-    private func runPython(_ arguments: [String], script: String = VSSContractSchemaTests.script) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        let err = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let output = String(decoding: out, as: UTF8.self)
-        XCTAssertEqual(process.terminationStatus, 0, "python3 failed: \(output) \(String(decoding: err, as: UTF8.self))")
-        return output
-    }
 }
