@@ -107,6 +107,13 @@ let package = Package(
         ], swiftSettings: strict),
         // The social-security registry's domain (no I/O): beneficiaries, categories, list columns, data-quality checks.
         .target(name: "LienthongRegistry", dependencies: ["LienthongCore", "LienthongTabular"], swiftSettings: strict),
+        // The registry's storage (SQLite): batches, screened rows, verification and account runs, openings; import
+        // from spreadsheets (atomic), and the reports (CSV/XLSX with Vietnamese headers).
+        .target(name: "LienthongRegistryStore", dependencies: [
+            "LienthongCore", "LienthongTabular", "LienthongRegistry",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         // Partner conformance kit: a contract's scenarios run against a partner's endpoint (bank, NAPAS, VSS).
         .target(name: "LienthongConformance", dependencies: [
             "LienthongCore", "LienthongPKI", "LienthongAdapters",
@@ -144,6 +151,10 @@ let package = Package(
         .testTarget(name: "LienthongTabularTests", dependencies: ["LienthongTabular", "LienthongCore",
             .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "LienthongRegistryTests", dependencies: ["LienthongRegistry", "LienthongTabular", "LienthongCore"]),
+        .testTarget(name: "LienthongRegistryStoreTests", dependencies: [
+            "LienthongRegistryStore", "LienthongRegistry", "LienthongTabular", "LienthongCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "LienthongConformanceTests", dependencies: [
             "LienthongConformance", "LienthongSimulators", "LienthongPKI", "LienthongAdapters", "LienthongCore",
             .product(name: "Logging", package: "swift-log"),
