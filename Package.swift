@@ -91,7 +91,7 @@ let package = Package(
         ], swiftSettings: strict),
         // Partner simulators and synthetic data.
         .target(name: "LienthongSimulators", dependencies: [
-            "LienthongCore", "LienthongAdapters", "LienthongPKI", "LienthongClient",
+            "LienthongCore", "LienthongAdapters", "LienthongPKI", "LienthongClient", "LienthongTabular",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -146,7 +146,8 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "LienthongSimulatorsTests", dependencies: [
-            "LienthongSimulators", "LienthongPKI", "LienthongGateway", "LienthongConfig", "LienthongClient", "LienthongAudit", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            "LienthongSimulators", "LienthongPKI", "LienthongGateway", "LienthongConfig", "LienthongClient", "LienthongAudit",
+            "LienthongRegistry", "LienthongTabular", .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "LienthongTabularTests", dependencies: ["LienthongTabular", "LienthongCore",
             .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
