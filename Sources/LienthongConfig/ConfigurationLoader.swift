@@ -162,8 +162,9 @@ private struct Reader {
 
         let p = section(root, "partner", allowed: [
             "listen", "certificate", "private_key", "trust_anchors", "crl_files", "crl_reload_seconds", "max_body_bytes", "idle_timeout_seconds",
+            "rate_limit_per_second", "rate_limit_burst",
         ])
-        let partner = GatewayConfiguration.PartnerListener(
+        var partner = GatewayConfiguration.PartnerListener(
             listen: hostPort(env["LIENTHONG_PARTNER_LISTEN"] ?? string(p, "partner", "listen", default: "0.0.0.0:8443"), key: "partner.listen"),
             certificateFile: path(string(p, "partner", "certificate", default: nil), key: "partner.certificate", mustExist: true),
             privateKeyFile: path(string(p, "partner", "private_key", default: nil), key: "partner.private_key", mustExist: true),
@@ -173,6 +174,8 @@ private struct Reader {
             maxBodyBytes: int(p, "partner", "max_body_bytes", default: 1 << 20, range: 1024...(256 << 20)),
             idleTimeoutSeconds: int(p, "partner", "idle_timeout_seconds", default: 60, range: 1...3600)
         )
+        partner.rateLimitPerSecond = Double(int(p, "partner", "rate_limit_per_second", default: 0, range: 0...1_000_000))
+        partner.rateLimitBurst = Double(int(p, "partner", "rate_limit_burst", default: 0, range: 0...10_000_000))
 
         let a = section(root, "admin", allowed: ["listen"])
         let admin = GatewayConfiguration.AdminListener(
@@ -234,7 +237,7 @@ private struct Reader {
                 for (i, element) in array.enumerated() {
                     let key = "members[\(i)]"
                     guard let m = element.table else { problem(key, "must be a table"); continue }
-                    for k in m.keys where !["id", "name", "pins", "grants", "sends", "delivery"].contains(k) { problem("\(key).\(k)", "unknown key") }
+                    for k in m.keys where !["id", "name", "pins", "grants", "sends", "delivery", "rate_limit_per_second"].contains(k) { problem("\(key).\(k)", "unknown key") }
                     let idText = string(m, key, "id", default: nil)
                     guard let id = try? MemberID(idText) else {
                         if !idText.isEmpty { problem("\(key).id", "is not a member id (lowercase, dot-separated, e.g. bank.970436)") }
@@ -273,6 +276,9 @@ private struct Reader {
                     var member = GatewayConfiguration.Member(id: id, name: string(m, key, "name", default: id.value), pins: pins, grants: grants)
                     member.sends = sends(m, key: key)
                     member.delivery = delivery(m, key: key)
+                    if m["rate_limit_per_second"] != nil {
+                        member.rateLimitPerSecond = Double(int(m, key, "rate_limit_per_second", default: 0, range: 0...1_000_000))
+                    }
                     members.append(member)
                 }
             } else {

@@ -62,6 +62,11 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var maxBodyBytes: Int
         /// Idle connection timeout in seconds, default 60.
         public var idleTimeoutSeconds: Int
+        /// Requests per second each member may make (token bucket); `0` (the default) means no limit. Over it the
+        /// answer is `429 rate-limited` with `Retry-After`. A member's `rate_limit_per_second` overrides it.
+        public var rateLimitPerSecond: Double = 0
+        /// Burst above the rate (bucket size), default twice the rate.
+        public var rateLimitBurst: Double = 0
     }
 
     /// Admin listener settings.
@@ -126,6 +131,8 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var sends: [SendGrant] = []
         /// How this member receives messages; `nil`: it receives none.
         public var delivery: Delivery?
+        /// This member's request rate limit (requests per second), overriding `partner.rate_limit_per_second`.
+        public var rateLimitPerSecond: Double?
     }
 
     /// A right to send one message type to some members.

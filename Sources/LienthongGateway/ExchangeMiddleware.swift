@@ -45,6 +45,7 @@ struct ExchangeMiddleware: RouterMiddleware {
                 let member = try await runtime.identify(channel: context.channel)
                 context.member = member
                 actor = member.value
+                if let refusal = runtime.rateLimiter.admit(member) { throw refusal }
                 response = try await next(request, context)
             } catch let refusal as GatewayRuntime.IdentityRefusal {
                 problem = refusal.problem

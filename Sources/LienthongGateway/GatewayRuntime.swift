@@ -21,6 +21,8 @@ final class GatewayRuntime: Sendable {
     let services: ServiceDispatcher
     let metrics: GatewayMetrics
     let logger: Logger
+    /// Per-member request rate limits.
+    let rateLimiter: RateLimiter
     /// Parsed peer certificates by DER, so a keep-alive connection is not re-parsed per request. Bounded.
     private let identityCache = Mutex<[Data: (certificate: Certificate, pin: String)]>([:])
 
@@ -30,6 +32,7 @@ final class GatewayRuntime: Sendable {
     ) {
         self.configuration = configuration
         self.policy = AccessPolicy(members: configuration.members)
+        self.rateLimiter = RateLimiter(configuration: configuration)
         self.revocations = revocations
         self.auditStore = auditStore
         self.services = services

@@ -39,7 +39,7 @@ public enum TabularFormat: String, Sendable, Hashable {
 /// defer { reader.close() }
 /// let columns = try ColumnMap(headers: reader.headers, specs: specs, file: reader.file, headerRow: reader.headerRow)
 /// while let row = try reader.next() {
-///     let dob = row[columns["Ngày sinh"]!]
+///     if let index = columns["Ngày sinh"], let dob = TabularDate.parse(row[index], system: reader.dateSystem) { … }
 /// }
 /// ```
 ///

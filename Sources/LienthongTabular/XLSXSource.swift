@@ -444,10 +444,6 @@ final class XLSXSource: RowSource {
                         }
                         column = index
                     }
-                    guard column < options.maxColumns else {
-                        throw TabularError(.tooLarge, file: file, row: row, column: ColumnLetters.letters(column),
-                                           reason: "more than \(options.maxColumns) columns")
-                    }
                     nextColumn = column + 1
                     let pending = PendingCell(column: column, type: tokenizer.attribute("t"),
                                               style: tokenizer.attribute("s").flatMap(Int.init))
@@ -542,7 +538,18 @@ final class XLSXSource: RowSource {
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// The cell's value, `nil` when it has none; a value beyond ``TabularOptions/maxColumns`` is refused (empty
+    /// formatted cells out there are not).
     private func finish(_ pending: PendingCell, row: Int) throws(TabularError) -> Cell? {
+        guard let cell = try value(of: pending, row: row) else { return nil }
+        guard pending.column < options.maxColumns else {
+            throw TabularError(.tooLarge, file: file, row: row, column: ColumnLetters.letters(pending.column),
+                               reason: "more than \(options.maxColumns) columns")
+        }
+        return cell
+    }
+
+    private func value(of pending: PendingCell, row: Int) throws(TabularError) -> Cell? {
         func text(_ bytes: [UInt8]) throws(TabularError) -> String {
             guard let text = TextNormalization.string(utf8: bytes) else {
                 throw TabularError(.malformed, file: file, row: row, column: columnName(pending.column),

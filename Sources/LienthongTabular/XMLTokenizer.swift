@@ -188,11 +188,15 @@ final class XMLTokenizer {
         let suffix = key.first == UInt8(ascii: ":")
         for (nameRange, valueRange) in attributeRanges {
             let length = nameRange.count
-            let matches: Bool
-            if suffix {
-                matches = length > key.count && tag[(nameRange.upperBound - key.count)..<nameRange.upperBound].elementsEqual(key)
-            } else {
-                matches = length == key.count && tag[nameRange].elementsEqual(key)
+            guard suffix ? length > key.count : length == key.count else { continue }
+            let offset = nameRange.upperBound - key.count
+            let matches = tag.withUnsafeBufferPointer { t -> Bool in
+                var k = 0
+                while k < key.count {
+                    if t[offset + k] != key[k] { return false }
+                    k += 1
+                }
+                return true
             }
             if matches {
                 guard let value = try? decode(tag[valueRange]) else { return nil }

@@ -219,4 +219,14 @@ final class ConfigurationLoaderTests: XCTestCase {
         XCTAssertEqual(config.upstreams["napas"]?.signingCertificateFiles, [dir.appendingPathComponent("ca.pem").standardizedFileURL.path])
         XCTAssertEqual(config.upstreams["vss"]?.timeoutMilliseconds, 800)
     }
+
+    func testRateLimitsGlobalAndPerMember() throws {
+        let config = try load(minimal
+            .replacingOccurrences(of: "trust_anchors = [\"ca.pem\"]\n[outbound]", with: "trust_anchors = [\"ca.pem\"]\nrate_limit_per_second = 50\n[outbound]")
+            .replacingOccurrences(of: "pins = [\"\(pin)\"]", with: "pins = [\"\(pin)\"]\nrate_limit_per_second = 5"))
+        XCTAssertEqual(config.partner.rateLimitPerSecond, 50)
+        XCTAssertEqual(config.partner.rateLimitBurst, 0, "default burst: twice the rate, decided by the gateway")
+        XCTAssertEqual(config.members.first?.rateLimitPerSecond, 5)
+        XCTAssertThrowsError(try load(minimal + "\nrate_limit_per_second = -1\n"))
+    }
 }

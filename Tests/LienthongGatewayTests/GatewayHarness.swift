@@ -53,7 +53,8 @@ final class GatewayHarness: @unchecked Sendable {
     ///
     /// `napasQuirks` start the NAPAS simulator in a deliberately non-conforming mode (e.g. `.badSignature`).
     func start(
-        upstream: Bool = true, timeoutMs: Int = 1500, maxBodyBytes: Int = 4096, napasQuirks: Set<NAPASSimulator.Quirk> = []
+        upstream: Bool = true, timeoutMs: Int = 1500, maxBodyBytes: Int = 4096, napasQuirks: Set<NAPASSimulator.Quirk> = [],
+        rateLimitPerSecond: Int = 0
     ) async throws {
         try ExamplePKI.create(at: certs, members: Self.members)
         let ca = try CertificateAuthority(
@@ -153,6 +154,8 @@ final class GatewayHarness: @unchecked Sendable {
         crl_files = ["certs/crl.pem"]
         crl_reload_seconds = 1
         max_body_bytes = \(maxBodyBytes)
+        rate_limit_per_second = \(rateLimitPerSecond)
+        rate_limit_burst = \(rateLimitPerSecond * 2)
         [admin]
         listen = "127.0.0.1:0"
         [outbound]
