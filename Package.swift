@@ -11,6 +11,10 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "lienthong", targets: ["lienthong"]),
+        // Libraries for nested packages that build on the gateway's modules (the fuzzers in Fuzz/).
+        .library(name: "LienthongCore", targets: ["LienthongCore"]),
+        .library(name: "LienthongTabular", targets: ["LienthongTabular"]),
+        .library(name: "LienthongAdapters", targets: ["LienthongAdapters"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -114,6 +118,12 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
+        // The registry as a member system: runs its verifications, account checks and openings through the gateway's
+        // partner API with the labour department's certificate, so every call is authorised and audited like any partner's.
+        .target(name: "LienthongRegistryService", dependencies: [
+            "LienthongCore", "LienthongRegistry", "LienthongRegistryStore", "LienthongClient", "LienthongAdapters",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         // Partner conformance kit: a contract's scenarios run against a partner's endpoint (bank, NAPAS, VSS).
         .target(name: "LienthongConformance", dependencies: [
             "LienthongCore", "LienthongPKI", "LienthongAdapters",
@@ -125,6 +135,7 @@ let package = Package(
         .executableTarget(name: "lienthong", dependencies: [
             "LienthongCore", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongAdapters",
             "LienthongGateway", "LienthongSimulators", "LienthongClient", "LienthongQueue", "LienthongConformance",
+            "LienthongRegistry", "LienthongRegistryStore", "LienthongRegistryService", "LienthongTabular",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -155,6 +166,11 @@ let package = Package(
         .testTarget(name: "LienthongRegistryStoreTests", dependencies: [
             "LienthongRegistryStore", "LienthongRegistry", "LienthongTabular", "LienthongCore",
             .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .testTarget(name: "LienthongRegistryServiceTests", dependencies: [
+            "LienthongRegistryService", "LienthongRegistryStore", "LienthongRegistry", "LienthongTabular", "LienthongCore",
+            "LienthongGateway", "LienthongConfig", "LienthongSimulators", "LienthongPKI", "LienthongClient",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "LienthongConformanceTests", dependencies: [
             "LienthongConformance", "LienthongSimulators", "LienthongPKI", "LienthongAdapters", "LienthongCore",

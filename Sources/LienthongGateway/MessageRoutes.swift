@@ -163,9 +163,13 @@ struct MessageRoutes {
         guard let limit = Int(limitText), (1...100).contains(limit) else {
             throw GatewayProblem(.badRequest, detail: "limit must be between 1 and 100")
         }
+        let type = request.uri.queryParameters.get("type").map { String($0) }
+        if let type, !MessageCatalog.types.contains(type) {
+            throw GatewayProblem(.badRequest, detail: "type must be a known message type")
+        }
         let leased = try await queue.lease(
             recipient: member, excluding: [], limit: limit,
-            leaseDuration: .seconds(runtime.configuration.queue.leaseSeconds), now: Date(), actor: member.value)
+            leaseDuration: .seconds(runtime.configuration.queue.leaseSeconds), now: Date(), actor: member.value, type: type)
         return try Self.json(InboxView(messages: try leased.map(InboxView.Item.init)), status: .ok)
     }
 

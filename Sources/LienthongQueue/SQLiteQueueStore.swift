@@ -254,8 +254,10 @@ public final class SQLiteQueueStore: Sendable {
     ///
     /// Selecting and updating happen in one write transaction. SQLite has a single writer, so no other
     /// transaction can lease the same rows in between: there is no need for `SELECT ... FOR UPDATE SKIP LOCKED`.
+    ///
+    /// `type`, when given, leases only messages of that type (a pull recipient with one consumer per type).
     public func lease(recipient: MemberID?, excluding: Set<MemberID>, limit: Int, leaseDuration: Duration,
-                      now: Date, actor: String) async throws -> [QueuedMessage] {
+                      now: Date, actor: String, type: String? = nil) async throws -> [QueuedMessage] {
         guard limit > 0 else { return [] }
         guard leaseDuration > .zero else { throw QueueStoreError(.invalidArgument, field: "leaseDuration") }
         let now = Self.normalize(now)
@@ -271,6 +273,10 @@ public final class SQLiteQueueStore: Sendable {
             if let recipient {
                 sql += #" AND "recipient" = ?"#
                 arguments += [recipient.value]
+            }
+            if let type {
+                sql += #" AND "type" = ?"#
+                arguments += [type]
             }
             if !excluded.isEmpty {
                 sql += #" AND "recipient" NOT IN ("# + Array(repeating: "?", count: excluded.count).joined(separator: ", ") + ")"

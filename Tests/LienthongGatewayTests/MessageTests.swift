@@ -1,6 +1,7 @@
 import Foundation
 import LienthongAudit
 import LienthongClient
+import LienthongCore
 import LienthongGateway
 import LienthongQueue
 import XCTest
@@ -155,6 +156,31 @@ final class MessageTests: XCTestCase {
         let all = try await waitUntil({ Set(self.harness.received.uniqueIDs) == Set(ids) }, timeout: .seconds(20))
         XCTAssertTrue(all, "every accepted message is delivered after the recipient comes back")
         XCTAssertTrue(try harness.gateway.auditStore.verify(publicKey: Gateway.auditKeys(harness.configuration.audit).signingKey.publicKey).isIntact)
+    }
+
+    func testInboxCanBeLeasedByTypeAndRefusesUnknownTypes() async throws {
+        let bank = try harness.client("bank.970418")
+        let vss = try harness.client("gov.vss.dongnai")
+        defer { Task { try? await bank.shutdown(); try? await vss.shutdown() } }
+        let requestID = UUID()
+        let request = try await send(envelope(id: requestID, to: "bank.970418"))
+        XCTAssertEqual(request.status, 202)
+        let result = Data(#"{"id":"\#(UUID().uuidString.lowercased())","type":"asxh.account-opening-result","to":"gov.labour.dongnai","payload":{"requestRef":"\#(ref(requestID))","outcome":"acknowledged"}}"#.utf8)
+        let sent = try await bank.send(method: .POST, path: "/v1/messages", headers: [("Content-Type", "application/json"), ("X-User-Id", "b-1")], body: result)
+        XCTAssertEqual(sent.status, 202)
+        let record = #"{"personalId":"\#(PersonalID.make(provinceCode: "075", birthYear: 1980, sex: .male, serial: 7).digits)","socialInsuranceNumber":"7500000007","fullName":"Người Thử","dateOfBirth":"1980-01-01","sex":"male","participation":"participating","scheme":"compulsory","since":"2010-01-01"}"#
+        let sync = Data(#"{"id":"\#(UUID().uuidString.lowercased())","type":"vss.participant-sync","to":"gov.labour.dongnai","payload":{"records":[\#(record)]}}"#.utf8)
+        let synced = try await vss.send(method: .POST, path: "/v1/messages", headers: [("Content-Type", "application/json"), ("X-User-Id", "v-1")], body: sync)
+        XCTAssertEqual(synced.status, 202)
+
+        struct Inbox: Decodable { struct Item: Decodable { var type: String }; var messages: [Item] }
+        let results = try await labour.send(method: .GET, path: "/v1/inbox?limit=10&type=asxh.account-opening-result", headers: [], body: nil)
+        XCTAssertEqual(try JSONDecoder().decode(Inbox.self, from: results.body).messages.map(\.type), ["asxh.account-opening-result"])
+        let rest = try await labour.send(method: .GET, path: "/v1/inbox?limit=10", headers: [], body: nil)
+        XCTAssertEqual(try JSONDecoder().decode(Inbox.self, from: rest.body).messages.map(\.type), ["vss.participant-sync"],
+                       "the other type is still there for its own consumer")
+        let unknown = try await labour.send(method: .GET, path: "/v1/inbox?type=payroll", headers: [], body: nil)
+        XCTAssertEqual(unknown.status, 400)
     }
 
     /// Issue 4: a push recipient down for 30 s, then up by itself: every message accepted meanwhile arrives, each once.
