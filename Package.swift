@@ -123,6 +123,7 @@ let package = Package(
         .target(name: "LienthongRegistryService", dependencies: [
             "LienthongCore", "LienthongRegistry", "LienthongRegistryStore", "LienthongClient", "LienthongAdapters",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
         // Partner conformance kit: a contract's scenarios run against a partner's endpoint (bank, NAPAS, VSS).
         .target(name: "LienthongConformance", dependencies: [

@@ -1,0 +1,182 @@
+import Crypto
+public import Foundation
+public import LienthongCore
+public import LienthongRegistry
+public import LienthongRegistryStore
+public import Logging
+
+/// The registry's long runs over a batch, each resumable: what is done is recorded row by row in the
+/// ``RegistryStore`` as it happens, so a run stopped by a crash, a restart or an upstream outage continues where it
+/// stopped and never repeats a finished row's call.
+///
+/// ```swift
+/// let runs = RegistryRuns(store: store, gateway: RegistryGateway(client: labour, user: "canbo-01"), logger: logger)
+/// let progress = try await runs.verify(batch: id, concurrency: 8) { print("\($0.done)/\($0.total)") }
+/// ```
+public struct RegistryRuns: Sendable {
+    /// Where rows and results live.
+    public let store: RegistryStore
+    /// The calls through the gateway.
+    public let gateway: RegistryGateway
+    /// Logs counts and codes only.
+    public let logger: Logger
+
+    /// Creates the runs.
+    public init(store: RegistryStore, gateway: RegistryGateway, logger: Logger) {
+        self.store = store
+        self.gateway = gateway
+        self.logger = logger
+    }
+
+    /// A run stopped before every row had its result; run it again to continue.
+    public struct Interrupted: Error, Sendable, CustomStringConvertible {
+        /// Rows that got a result in this run before it stopped.
+        public var completed: Int
+        /// Why: the call error that stopped it.
+        public var cause: RegistryGateway.RegistryCallError
+        /// `interrupted after N rows: cause`.
+        public var description: String { "interrupted after \(completed) rows: \(cause)" }
+    }
+
+    /// Verifies every pending row of `batch` against the population database (`population.verify-citizen`, or
+    /// `population.request-personal-id` for children without a number), at most `concurrency` calls at a time.
+    /// Throws ``Interrupted`` at the first call that fails for a reason other than the person (timeouts, `5xx`, …)
+    /// once the calls in flight have finished; results already recorded stay.
+    @discardableResult
+    public func verify(
+        batch: String, concurrency: Int = 8, progress: @Sendable (VerificationProgress) -> Void = { _ in }
+    ) async throws -> VerificationProgress {
+        let gateway = self.gateway
+        let store = self.store
+        try await drain(
+            concurrency: concurrency,
+            next: { limit in try store.pendingVerifications(batch: batch, limit: limit) },
+            call: { task in try await gateway.verify(task) },
+            record: { task, status in try store.recordVerification(batch: batch, row: task.row, status: status) },
+            progress: { progress(try store.verificationProgress(batch: batch)) })
+        let result = try store.verificationProgress(batch: batch)
+        logger.info("verification run finished", metadata: ["batch": "\(batch)", "done": "\(result.done)", "total": "\(result.total)"])
+        return result
+    }
+
+    /// Verifies the accounts of `batch` for the payment `period` (`YYYY-MM`) through `napas.verify-account`.
+    /// Returns how many accounts were checked in this run.
+    @discardableResult
+    public func verifyAccounts(batch: String, period: String, concurrency: Int = 8) async throws -> Int {
+        let gateway = self.gateway
+        let store = self.store
+        return try await drain(
+            concurrency: concurrency,
+            next: { limit in try store.pendingAccountChecks(batch: batch, period: period, limit: limit) },
+            call: { task in try await gateway.verifyAccount(task) },
+            record: { task, result in
+                try store.recordAccountCheck(batch: batch, row: task.row, period: period, result: result.0, registeredName: result.registeredName)
+            },
+            progress: {})
+    }
+
+    /// Sends an `asxh.account-opening-request` for every payee of `batch` who needs an account opened in `period`.
+    /// Message ids are derived from the request reference, so sending again after a crash is idempotent at the
+    /// gateway. Returns how many requests were sent.
+    @discardableResult
+    public func openAccounts(batch: String, period: String) async throws -> Int {
+        var sent = 0
+        for task in try store.pendingOpenings(batch: batch, period: period) {
+            guard let bin = task.bankBIN else { continue }
+            let payload = try task.requestPayload()
+            let id = Self.messageID(for: task.requestRef)
+            do {
+                try await gateway.sendOpening(payload, to: "bank.\(bin)", id: id)
+            } catch {
+                throw Interrupted(completed: sent, cause: error)
+            }
+            try store.recordOpeningSent(batch: batch, row: task.row, requestRef: task.requestRef, messageID: id, bank: bin, period: period)
+            sent += 1
+        }
+        logger.info("account-opening requests sent", metadata: ["batch": "\(batch)", "sent": "\(sent)"])
+        return sent
+    }
+
+    /// Takes the banks' account-opening results waiting in the labour department's inbox and records them.
+    /// Returns how many were recorded.
+    @discardableResult
+    public func collectOpeningResults() async throws -> Int {
+        var total = 0
+        while true {
+            let store = self.store
+            let handled: Int
+            do {
+                handled = try await gateway.drainOpeningResults { result in
+                    try store.recordOpeningResult(
+                        requestRef: result.requestRef, outcome: result.outcome, accountID: result.accountID,
+                        reasonCode: result.reasonCode, reason: result.reason, on: result.on.flatMap { try? CalendarDate(iso: $0) })
+                }
+            } catch {
+                throw Interrupted(completed: total, cause: error)
+            }
+            total += handled
+            if handled == 0 { return total }
+        }
+    }
+
+    /// The message id of the opening request `requestRef`: a UUID (version 8, RFC 9562) from SHA-256.
+    static func messageID(for requestRef: String) -> String {
+        var bytes = Array(SHA256.hash(data: Data("lienthong.registry.opening|\(requestRef)".utf8)).prefix(16))
+        bytes[6] = (bytes[6] & 0x0F) | 0x80
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let uuid = UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                               bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        return uuid.uuidString.lowercased()
+    }
+
+    /// Takes waves of pending tasks and runs each wave's calls `concurrency` at a time; stops after a wave in which
+    /// a call failed transiently (those tasks stay pending) or when nothing is pending. Returns the results recorded.
+    @discardableResult
+    private func drain<Task: Sendable, Result: Sendable>(
+        concurrency: Int,
+        next: @Sendable (Int) throws -> [Task],
+        call: @escaping @Sendable (Task) async throws -> Result,
+        record: @Sendable (Task, Result) throws -> Void,
+        progress: @Sendable () throws -> Void
+    ) async throws -> Int {
+        let width = max(1, concurrency)
+        var completed = 0
+        while true {
+            let wave = try next(width * 4)
+            if wave.isEmpty { return completed }
+            var failure: RegistryGateway.RegistryCallError?
+            try await withThrowingTaskGroup(of: (Int, Swift.Result<Result, RegistryGateway.RegistryCallError>).self) { group in
+                var index = 0
+                func start() {
+                    guard index < wave.count else { return }
+                    let task = wave[index]
+                    let position = index
+                    group.addTask {
+                        do {
+                            return (position, .success(try await call(task)))
+                        } catch {
+                            return (position, .failure(error as? RegistryGateway.RegistryCallError ?? .transient(status: 0, problem: nil)))
+                        }
+                    }
+                    index += 1
+                }
+                for _ in 0..<min(width, wave.count) { start() }
+                while let (position, outcome) = try await group.next() {
+                    switch outcome {
+                    case .success(let value):
+                        try record(wave[position], value)
+                        completed += 1
+                    case .failure(let error):
+                        failure = failure ?? error
+                    }
+                    if failure == nil { start() }
+                }
+            }
+            try progress()
+            if let failure {
+                logger.warning("run interrupted", metadata: ["completed": "\(completed)", "cause": "\(failure)"])
+                throw Interrupted(completed: completed, cause: failure)
+            }
+        }
+    }
+}
