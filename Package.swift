@@ -168,18 +168,13 @@ let package = Package(
             "LienthongRegistryStore", "LienthongRegistry", "LienthongTabular", "LienthongCore",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "LienthongRegistryServiceTests", dependencies: [
-            "LienthongRegistryService", "LienthongRegistryStore", "LienthongRegistry", "LienthongTabular", "LienthongCore",
-            "LienthongGateway", "LienthongConfig", "LienthongSimulators", "LienthongPKI", "LienthongClient",
-            .product(name: "Logging", package: "swift-log"),
-        ]),
         .testTarget(name: "LienthongConformanceTests", dependencies: [
             "LienthongConformance", "LienthongSimulators", "LienthongPKI", "LienthongAdapters", "LienthongCore",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "LienthongGatewayTests", dependencies: [
             "LienthongGateway", "LienthongSimulators", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongClient",
-            "LienthongQueue",
+            "LienthongQueue", "LienthongRegistry", "LienthongRegistryStore", "LienthongRegistryService", "LienthongTabular",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
