@@ -18,6 +18,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Folder for certs/, data/ and lienthong.toml (reused when present).") var dir: String = "lienthong-demo"
     @Flag(help: "Exit after the scenario: status 0 only if every step held.") var once = false
     @Option(help: "Synthetic citizens to generate on first run.") var citizens: Int = 500
+    @Option(help: "Log level of the gateway and simulators (JSON lines on stderr; never personal data).") var logLevel: String = "warning"
 
     func run() async throws {
         let setup = DemoSetup(directory: URL(fileURLWithPath: dir).standardizedFileURL)
@@ -26,7 +27,7 @@ struct Demo: AsyncParsableCommand {
             try SyntheticPopulation.write(SyntheticPopulation.generate(citizens: citizens, seed: 2026), to: setup.citizensFile)
         }
         let register = try SyntheticPopulation.load(from: setup.citizensFile)
-        let logger = Logs.bootstrap(level: "warning")
+        let logger = Logs.bootstrap(level: logLevel)
 
         let ports = DemoSetup.DemoPorts(
             partner: Ports.free(preferring: 8443), admin: Ports.free(preferring: 9090), population: Ports.free(preferring: 9443),

@@ -6,6 +6,9 @@ import LienthongConfig
 import LienthongCore
 import LienthongGateway
 import LienthongPKI
+import LienthongRegistryService
+import LienthongRegistryStore
+import Logging
 import LienthongSimulators
 
 /// The demo's end-to-end scenario, step by step. Output names citizens by their row in the synthetic
@@ -167,6 +170,7 @@ struct DemoScenario {
             return (banks.contains { $0.bin == "970436" }, "\(banks.count) banks")
         }
         await partnerSteps(labour: labour, record: record)
+        await registrySteps(labour: labour, record: record)
         await record("the audit chain verifies") {
             try await Task.sleep(for: .milliseconds(300))   // let the handshake refusal's record land
             let store = gateway.auditStore
@@ -297,6 +301,69 @@ struct DemoScenario {
             let fields = validation.refused.map(\.field).joined(separator: ", ")
             return (validation.total == 20 && validation.refused.count == 3 && delivered == 17,
                     "\(validation.accepted) of \(validation.total) accepted, refused fields: \(fields); labour received \(delivered ?? 0) records")
+        }
+    }
+
+    /// The social-security registry (SPEC §6) as the labour department's member system, through the gateway.
+    func registrySteps(labour: PartnerClient, record: (String, () async throws -> (Bool, String)) async -> Void) async {
+        let logger = Logger(label: "lienthong.demo.registry")
+        let store: RegistryStore
+        do {
+            store = try RegistryStore(path: setup.data.appendingPathComponent("registry.sqlite").path, defaultBankBIN: "970418")
+        } catch {
+            await record("the registry opens its database") { (false, "failed: \(type(of: error))") }
+            return
+        }
+        let runs = RegistryRuns(store: store, gateway: RegistryGateway(client: labour, user: "canbo-ldtbxh-01"), logger: logger)
+        let list = BeneficiaryListGenerator(citizens: register, accounts: accounts, seed: 11)
+            .make(rows: 60, defects: BeneficiaryListGenerator.Defect.allCases)
+        let file = setup.data.appendingPathComponent("danh-sach-doi-tuong.xlsx")
+        let period = "2026-12"
+        var batchID = ""
+        await record("registry: import a commune's list (XLSX) with the plan's problems") {
+            try list.write(xlsx: file)
+            let batch = try store.importList(url: file, name: file.lastPathComponent, importedBy: "canbo-ldtbxh-01",
+                                             referenceDate: SyntheticPopulation.referenceDate)
+            batchID = batch.id
+            let c = batch.counts
+            return (c.total == 60 && c.returnedToCommune >= 3 && c.toRequestPersonalID >= 1,
+                    "\(c.total) rows: \(c.toVerify) to verify, \(c.toRequestPersonalID) child to request a number for, \(c.returnedToCommune) returned to the commune (wrong birth year, missing id, duplicate)")
+        }
+        guard !batchID.isEmpty else { return }
+        await record("registry: verify the list against the population database (NFD and old tone marks match)") {
+            let p = try await runs.verify(batch: batchID, concurrency: 8)
+            let statuses = p.byStatus.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            return (p.done == p.total && p.byStatus["mismatch"] == 1 && p.byStatus["not_found"] == 1 && (p.byStatus["number_assigned"] ?? 0) >= 1,
+                    "\(p.done)/\(p.total): \(statuses)")
+        }
+        await record("registry: verify accounts for period \(period) and decide the payment channel") {
+            let checked = try await runs.verifyAccounts(batch: batchID, period: period)
+            let decisions = try store.paymentDecisions(batch: batchID, period: period)
+            let counts = Dictionary(grouping: decisions, by: { $0.decision.status.rawValue }).mapValues(\.count)
+            return (checked > 0 && decisions.contains { $0.decision.status == .readyCashless },
+                    "\(checked) accounts checked; " + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        await record("registry: open accounts at the banks for payees without one; results recorded per person") {
+            let sent = try await runs.openAccounts(batch: batchID, period: period)
+            let deadline = ContinuousClock.now + .seconds(30)
+            var final = 0
+            while ContinuousClock.now < deadline {
+                try await runs.collectOpeningResults()
+                final = try store.openings(batch: batchID).filter { [.cardDelivered, .rejected].contains($0.status) }.count
+                if final == sent { break }
+                try await Task.sleep(for: .milliseconds(250))
+            }
+            return (sent > 0 && final == sent, "\(sent) requests sent, \(final) with a final result")
+        }
+        await record("registry: reports written (CSV and XLSX, Vietnamese headers)") {
+            let folder = setup.directory.appendingPathComponent("reports")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            var files = [try store.writeDiscrepancyReport(batch: batchID, to: folder)]
+            files += Array(try store.writeBankLists(batch: batchID, period: period, to: folder).values)
+            files.append(try store.writeCashList(batch: batchID, period: period, to: folder))
+            files.append(try store.writeMonthlyReport(batch: batchID, period: period, to: folder))
+            let present = files.allSatisfy { FileManager.default.fileExists(atPath: $0.xlsx.path) && FileManager.default.fileExists(atPath: $0.csv.path) }
+            return (present, "\(files.count * 2) files in \(folder.path)")
         }
     }
 

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# TLS grading (security suite): a real TLS scanner (sslyze, from PyPI) against the gateway's partner listener,
+# presenting a member's client certificate; fails on any high or critical finding (scripts/tls-grade.py says
+# which findings are which, and which are expected for the private example PKI and excluded).
+#
+#   scripts/tls-grade.sh                 # builds with `swift build`, or uses $LIENTHONG_BIN
+#
+# Steps: installs sslyze when absent; `lienthong demo --once` in a temporary folder (example PKI, configuration);
+# `lienthong serve` on that configuration (fresh loopback ports); sslyze with every scan command and the member
+# certificate gov.labour.dongnai; handshakes without a client certificate and with another CA's (refused);
+# the report (JSON: findings, verdict and sslyze's full report) written to $TLS_REPORT (default
+# ./tls-report.json) and kept.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+report="${TLS_REPORT:-$PWD/tls-report.json}"
+member="${TLS_MEMBER:-gov.labour.dongnai}"
+
+python3 -c 'import sslyze' 2>/dev/null || python3 -m pip install --quiet sslyze
+python3 -c 'import cryptography' 2>/dev/null || python3 -m pip install --quiet cryptography
+
+if [ -n "${LIENTHONG_BIN:-}" ]; then
+  bin="$LIENTHONG_BIN"
+else
+  (cd "$root" && swift build --product lienthong >/dev/null)
+  bin="$(cd "$root" && swift build --show-bin-path)/lienthong"
+fi
+[ -x "$bin" ] || { echo "tls-grade: no lienthong binary at $bin" >&2; exit 2; }
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+demo="$work/demo"
+
+echo "== tls-grade: lienthong demo --once (example PKI and configuration)"
+if ! "$bin" demo --once --dir "$demo" >"$work/demo.stdout" 2>"$work/demo.stderr"; then
+  echo "tls-grade: the demo failed" >&2; tail -n 40 "$work/demo.stdout" "$work/demo.stderr" >&2; exit 2
+fi
+
+read -r partner admin < <(python3 - "$demo/lienthong.toml" <<'EOF'
+import re, socket, sys
+path = sys.argv[1]
+def free():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+partner, admin = free(), free()
+section, lines = None, []
+for line in open(path, encoding="utf-8").read().splitlines():
+    m = re.match(r"\s*\[([^\]]+)\]\s*$", line)
+    if m: section = m.group(1)
+    if section == "partner" and line.startswith("listen"): line = f'listen = "127.0.0.1:{partner}"'
+    if section == "admin" and line.startswith("listen"): line = f'listen = "127.0.0.1:{admin}"'
+    lines.append(line)
+open(path, "w", encoding="utf-8").write("\n".join(lines) + "\n")
+print(partner, admin)
+EOF
+)
+echo "== tls-grade: lienthong serve (partner 127.0.0.1:$partner)"
+"$bin" serve --config "$demo/lienthong.toml" >"$work/serve.stdout" 2>"$work/serve.stderr" &
+server_pid=$!
+for _ in $(seq 1 120); do
+  curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null 2>&1 && break
+  kill -0 "$server_pid" 2>/dev/null || { echo "tls-grade: serve exited" >&2; cat "$work/serve.stderr" >&2; exit 2; }
+  sleep 0.5
+done
+curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null || { echo "tls-grade: the gateway did not become ready" >&2; exit 2; }
+
+echo "== tls-grade: sslyze with the client certificate of $member"
+certs="$demo/certs"
+foreign=()
+[ -f "$demo/data/stranger.pem" ] && foreign=(--foreign-cert "$demo/data/stranger.pem" --foreign-key "$demo/data/stranger-key.pem")
+status=0
+python3 "$root/scripts/tls-grade.py" --host 127.0.0.1 --port "$partner" \
+  --cert "$certs/$member.pem" --key "$certs/$member-key.pem" --ca "$certs/ca.pem" "${foreign[@]}" --out "$report" || status=$?
+exit "$status"
