@@ -35,7 +35,7 @@ mkdir -p "$out/problems"
 demo="$work/demo"
 
 echo "== pii-check: lienthong demo --once"
-if ! "$bin" demo --once --dir "$demo" >"$out/demo.stdout" 2>"$out/demo.stderr"; then
+if ! "$bin" demo --once --log-level debug --dir "$demo" >"$out/demo.stdout" 2>"$out/demo.stderr"; then
   echo "pii-check: the demo failed" >&2; tail -n 40 "$out/demo.stdout" "$out/demo.stderr" >&2; exit 2
 fi
 tail -n 4 "$out/demo.stdout" | head -n 1
