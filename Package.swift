@@ -81,6 +81,7 @@ let package = Package(
         // The gateway: listeners, identity, access control, routes, problem+json.
         .target(name: "LienthongGateway", dependencies: [
             "LienthongCore", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongAdapters", "LienthongQueue",
+            "LienthongClient", "LienthongRegistryStore", "LienthongRegistryService",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),

@@ -148,7 +148,7 @@ private struct Reader {
     }
 
     mutating func read(_ root: TOMLTable, environment env: [String: String]) -> GatewayConfiguration {
-        let known: Set<String> = ["gateway", "partner", "admin", "outbound", "audit", "storage", "upstreams", "purposes", "members", "queue", "directory"]
+        let known: Set<String> = ["gateway", "partner", "admin", "outbound", "audit", "storage", "upstreams", "purposes", "members", "queue", "directory", "registry"]
         for key in root.keys where !known.contains(key) { problem(key, "unknown section") }
 
         let g = section(root, "gateway", allowed: ["operator", "data_dir", "log_level"])
@@ -308,7 +308,33 @@ private struct Reader {
         )
         config.queue = queue(root)
         config.banks = directory(root)
+        config.registry = registry(root, dataDirectory: dataDir)
         return config
+    }
+
+    /// `[registry]`: the social-security registry beside the gateway (optional).
+    mutating func registry(_ root: TOMLTable, dataDirectory: String) -> GatewayConfiguration.Registry? {
+        guard let r = section(root, "registry", allowed: [
+            "database", "default_bank", "member", "certificate", "private_key", "users", "max_upload_bytes",
+        ]) else { return nil }
+        let database = path(string(r, "registry", "database", default: dataDirectory + "/registry.sqlite"), key: "registry.database", mustExist: false)
+        let bin = string(r, "registry", "default_bank", default: "970418")
+        if (try? BankDirectory.validateBIN(bin)) == nil { problem("registry.default_bank", "must be 6 digits") }
+        let memberText = string(r, "registry", "member", default: "gov.labour.dongnai")
+        let member = try? MemberID(memberText)
+        if member == nil { problem("registry.member", "is not a member id") }
+        let certificate = path(string(r, "registry", "certificate", default: nil), key: "registry.certificate", mustExist: true)
+        let privateKey = path(string(r, "registry", "private_key", default: nil), key: "registry.private_key", mustExist: true)
+        let users = strings(r, "registry", "users", default: [memberText, "gov.commune.*"])
+        for (i, entry) in users.enumerated() {
+            let id = entry.hasSuffix(".*") ? String(entry.dropLast(2)) : entry
+            if (try? MemberID(id)) == nil { problem("registry.users[\(i)]", "must be a member id or a prefix ending in .* (gov.commune.*)") }
+        }
+        let maxUpload = int(r, "registry", "max_upload_bytes", default: 64 << 20, range: 1024...(4 << 30))
+        guard let member else { return nil }   // reported above
+        return .init(
+            databaseFile: database, defaultBankBIN: bin, member: member, certificateFile: certificate, privateKeyFile: privateKey,
+            users: users, maxUploadBytes: maxUpload)
     }
 
     /// Upstream adapters the gateway has.

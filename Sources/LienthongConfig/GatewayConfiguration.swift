@@ -33,6 +33,50 @@ public struct GatewayConfiguration: Sendable, Equatable {
     /// The bank directory served by `directory.banks` and checked by `napas.verify-account`: REFERENCE.md's
     /// table with the `[[directory.banks]]` entries of the file replacing or adding entries by BIN.
     public var banks: BankCatalog = .standard
+    /// The social-security registry hosted beside the gateway (SPEC §6), when `[registry]` is present.
+    public var registry: Registry?
+
+    /// The social-security registry (`[registry]`, SPEC §6): a member system of the labour department hosted beside
+    /// the gateway, serving `/v1/asxh/...` on the partner listener. Its own calls go through the gateway's partner
+    /// listener over loopback mTLS with ``certificateFile``, so they are authorised and audited like any partner's.
+    public struct Registry: Sendable, Equatable {
+        /// The registry database (SQLite), default `<data_dir>/registry.sqlite`.
+        public var databaseFile: String
+        /// Bank (BIN) asked to open accounts for payees whose list names none, default `970418`.
+        public var defaultBankBIN: String
+        /// The member the registry acts as, default `gov.labour.dongnai`.
+        public var member: MemberID
+        /// That member's client certificate (PEM).
+        public var certificateFile: String
+        /// That member's private key (PEM).
+        public var privateKeyFile: String
+        /// Who may use `/v1/asxh`: member ids, or prefixes ending in `.*` (`gov.commune.*`).
+        /// Default: ``member`` and `gov.commune.*`.
+        public var users: [String]
+        /// Largest accepted list upload in bytes, default 64 MiB.
+        public var maxUploadBytes: Int = 64 << 20
+
+        /// Creates the settings.
+        public init(
+            databaseFile: String, defaultBankBIN: String, member: MemberID, certificateFile: String, privateKeyFile: String,
+            users: [String], maxUploadBytes: Int = 64 << 20
+        ) {
+            self.databaseFile = databaseFile
+            self.defaultBankBIN = defaultBankBIN
+            self.member = member
+            self.certificateFile = certificateFile
+            self.privateKeyFile = privateKeyFile
+            self.users = users
+            self.maxUploadBytes = maxUploadBytes
+        }
+
+        /// Whether `caller` may use `/v1/asxh` (an exact id in ``users``, or a `prefix.*` entry it falls under).
+        public func allows(_ caller: MemberID) -> Bool {
+            users.contains { entry in
+                entry.hasSuffix(".*") ? caller.value.hasPrefix(String(entry.dropLast(1))) : entry == caller.value
+            }
+        }
+    }
 
     /// The gateway instance.
     public struct Gateway: Sendable, Equatable {

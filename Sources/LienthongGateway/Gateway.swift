@@ -42,6 +42,8 @@ public final class Gateway: Sendable {
     private let ledger: AccountOpeningLedger
     /// The running service group, so ``shutdown()`` can stop it gracefully.
     private let runningGroup = Mutex<ServiceGroup?>(nil)
+    /// The social-security registry served on `/v1/asxh`, when `[registry]` is configured.
+    private let registry: RegistryHost?
 
     /// Opens storage, loads keys and certificates, and prepares the upstream client.
     /// Nothing listens until ``run(handleSignals:onReady:)``.
@@ -99,6 +101,11 @@ public final class Gateway: Sendable {
             services: ServiceDispatcher(population: population, vss: vss, napas: napas, banks: configuration.banks, metrics: metrics),
             metrics: metrics, logger: logger)
         metrics.audit(seq: (try? auditStore.lastSeq()) ?? 0)
+        registry = try configuration.registry.map {
+            try RegistryHost(
+                settings: $0, dataDirectory: configuration.gateway.dataDirectory,
+                trustAnchorFile: configuration.partner.trustAnchorFiles.first ?? "", logger: logger)
+        }
     }
 
     /// Stops a running gateway gracefully: listeners stop accepting, in-flight requests finish,
@@ -123,6 +130,8 @@ public final class Gateway: Sendable {
         ServiceRoutes(runtime: runtime).register(on: router)
         MessageRoutes(runtime: runtime, queue: queue, ledger: ledger, delivery: delivery).register(on: router)
         AccountOpeningRoutes(ledger: ledger).register(on: router)
+        let registry = self.registry
+        if let registry { RegistryRoutes(host: registry).register(on: router) }
 
         let sslContext = partnerSSLContext
         let idle = TimeAmount.seconds(Int64(configuration.partner.idleTimeoutSeconds))
@@ -138,7 +147,11 @@ public final class Gateway: Sendable {
             configuration: .init(
                 address: .hostname(configuration.partner.listen.host, port: configuration.partner.listen.port),
                 serverName: "lienthong"),
-            onServerRunning: { channel in await ports.set(partner: channel.localAddress?.port ?? 0) },
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                registry?.partnerListening(port: port)
+                await ports.set(partner: port)
+            },
             logger: runtime.logger)
 
         let admin = Application(
@@ -166,9 +179,11 @@ public final class Gateway: Sendable {
         do {
             try await group.run()
         } catch {
+            await registry?.shutdown()
             try? await httpClient.shutdown()
             throw error
         }
+        await registry?.shutdown()
         try await httpClient.shutdown()
         runtime.logger.info("gateway stopped")
     }

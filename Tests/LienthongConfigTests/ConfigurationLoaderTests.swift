@@ -230,3 +230,61 @@ final class ConfigurationLoaderTests: XCTestCase {
         XCTAssertThrowsError(try load(minimal + "\nrate_limit_per_second = -1\n"))
     }
 }
+
+extension ConfigurationLoaderTests {
+    func testRegistrySectionDefaultsUsersAndProblems() throws {
+        XCTAssertNil(try load(minimal).registry, "the registry is optional")
+
+        let config = try load(minimal + """
+
+        [registry]
+        certificate = "gateway.pem"
+        private_key = "gateway-key.pem"
+        """)
+        let registry = try XCTUnwrap(config.registry)
+        XCTAssertEqual(registry.member.value, "gov.labour.dongnai")
+        XCTAssertEqual(registry.databaseFile, dir.appendingPathComponent("data/registry.sqlite").path)
+        XCTAssertEqual(registry.defaultBankBIN, "970418")
+        XCTAssertEqual(registry.certificateFile, dir.appendingPathComponent("gateway.pem").path)
+        XCTAssertEqual(registry.maxUploadBytes, 64 << 20)
+        XCTAssertEqual(registry.users, ["gov.labour.dongnai", "gov.commune.*"])
+        XCTAssertTrue(registry.allows(try MemberID("gov.labour.dongnai")))
+        XCTAssertTrue(registry.allows(try MemberID("gov.commune.tan-phu")))
+        XCTAssertFalse(registry.allows(try MemberID("bank.970436")))
+        XCTAssertFalse(registry.allows(try MemberID("gov.communes.x")), "a prefix matches whole segments only")
+
+        let custom = try XCTUnwrap(try load(minimal + """
+
+        [registry]
+        database = "/var/lib/registry.sqlite"
+        default_bank = "970436"
+        member = "gov.labour.hcm"
+        certificate = "gateway.pem"
+        private_key = "gateway-key.pem"
+        users = ["gov.labour.hcm"]
+        max_upload_bytes = 2048
+        """).registry)
+        XCTAssertEqual(custom.databaseFile, "/var/lib/registry.sqlite")
+        XCTAssertEqual(custom.defaultBankBIN, "970436")
+        XCTAssertEqual(custom.member.value, "gov.labour.hcm")
+        XCTAssertEqual(custom.maxUploadBytes, 2048)
+        XCTAssertFalse(custom.allows(try MemberID("gov.commune.tan-phu")))
+
+        XCTAssertThrowsError(try load(minimal + """
+
+        [registry]
+        default_bank = "97"
+        member = "Labour"
+        private_key = "missing-key.pem"
+        users = ["bank 1", "gov.commune.*"]
+        max_upload_bytes = 10
+        colour = "blue"
+        """)) { error in
+            let keys = Set((error as? ConfigurationError)?.problems.map(\.key) ?? [])
+            XCTAssertEqual(keys, [
+                "registry.default_bank", "registry.member", "registry.certificate", "registry.private_key",
+                "registry.users[0]", "registry.max_upload_bytes", "registry.colour",
+            ])
+        }
+    }
+}

@@ -54,7 +54,7 @@ final class GatewayHarness: @unchecked Sendable {
     /// `napasQuirks` start the NAPAS simulator in a deliberately non-conforming mode (e.g. `.badSignature`).
     func start(
         upstream: Bool = true, timeoutMs: Int = 1500, maxBodyBytes: Int = 4096, napasQuirks: Set<NAPASSimulator.Quirk> = [],
-        rateLimitPerSecond: Int = 0
+        rateLimitPerSecond: Int = 0, registry: Bool = false
     ) async throws {
         try ExamplePKI.create(at: certs, members: Self.members)
         let ca = try CertificateAuthority(
@@ -246,7 +246,12 @@ final class GatewayHarness: @unchecked Sendable {
         breaker_cooldown_seconds = 1
         push_timeout_ms = 2000
         max_attempts = 60
-        """
+        """ + (registry ? """
+
+        [registry]
+        certificate = "certs/gov.labour.dongnai.pem"
+        private_key = "certs/gov.labour.dongnai-key.pem"
+        """ : "")
         let configFile = dir.appendingPathComponent("lienthong.toml")
         try toml.write(to: configFile, atomically: true, encoding: .utf8)
         configuration = try ConfigurationLoader.load(path: configFile.path, environment: [:])

@@ -1,0 +1,401 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LienthongClient
+import LienthongConfig
+import LienthongCore
+import LienthongRegistryService
+import LienthongRegistryStore
+import Logging
+import NIOCore
+import Synchronization
+
+/// The social-security registry hosted beside the gateway (SPEC §6): its store, its background jobs and, created on
+/// first use, its client of the gateway's own partner listener (loopback mTLS with the registry member's identity),
+/// so every call it makes is authorised and audited like any partner's.
+final class RegistryHost: Sendable {
+    let settings: GatewayConfiguration.Registry
+    let store: RegistryStore
+    let jobs = JobBoard()
+    /// Where uploads are streamed before import (under the gateway's data directory).
+    let uploadDirectory: URL
+    private let trustAnchorFile: String
+    private let logger: Logger
+    private let partnerPort = Mutex<Int?>(nil)
+    private let client = Mutex<PartnerClient?>(nil)
+
+    init(settings: GatewayConfiguration.Registry, dataDirectory: String, trustAnchorFile: String, logger: Logger) throws {
+        self.settings = settings
+        self.trustAnchorFile = trustAnchorFile
+        self.logger = logger
+        try FileManager.default.createDirectory(
+            at: URL(fileURLWithPath: settings.databaseFile).deletingLastPathComponent(), withIntermediateDirectories: true)
+        store = try RegistryStore(path: settings.databaseFile, defaultBankBIN: settings.defaultBankBIN, logger: logger)
+        uploadDirectory = URL(fileURLWithPath: dataDirectory).appendingPathComponent("registry-uploads")
+        try FileManager.default.createDirectory(at: uploadDirectory, withIntermediateDirectories: true)
+    }
+
+    /// Records the partner listener's real port (known once it is bound).
+    func partnerListening(port: Int) { partnerPort.withLock { $0 = port } }
+
+    /// The registry's runs for `user` (the officer acting, sent as `X-User-Id` on the registry's own calls).
+    func runs(user: String) throws -> RegistryRuns {
+        RegistryRuns(store: store, gateway: RegistryGateway(client: try partnerClient(), user: user), logger: logger)
+    }
+
+    /// The client of `https://127.0.0.1:<partner port>`, created on first use.
+    private func partnerClient() throws -> PartnerClient {
+        guard let port = partnerPort.withLock({ $0 }) else {
+            throw GatewayProblem(.upstreamUnavailable, detail: "the partner listener is not ready", retryAfterSeconds: 1)
+        }
+        return try client.withLock { existing in
+            if let existing { return existing }
+            let created = try PartnerClient(
+                baseURL: "https://127.0.0.1:\(port)", certificateFile: settings.certificateFile, keyFile: settings.privateKeyFile,
+                caFile: trustAnchorFile, maxConnections: 16)
+            existing = created
+            return created
+        }
+    }
+
+    /// Stops running jobs and closes the client.
+    func shutdown() async {
+        await jobs.cancelAll()
+        let existing = client.withLock { client -> PartnerClient? in
+            defer { client = nil }
+            return client
+        }
+        try? await existing?.shutdown()
+    }
+}
+
+/// A background run of the registry (`verify`, `accounts`, `open-accounts`, `results`).
+struct RegistryJob: Sendable, Codable, Equatable {
+    /// Where a job stands.
+    enum State: String, Sendable, Codable {
+        case running, done, interrupted, failed
+    }
+
+    var id: String
+    var kind: String
+    var batch: String?
+    var period: String?
+    var state: State
+    var startedAt: Date
+    var finishedAt: Date?
+    /// Verification progress (verify jobs).
+    var progress: VerificationProgress?
+    /// Rows or messages handled by this run (accounts checked, requests sent, results recorded).
+    var processed: Int?
+    /// Why the job stopped early: `transient(503, …)`, `refused(403, …)`, a store error code, or `internal`.
+    var cause: String?
+}
+
+/// The registry's jobs, in memory: one running job per kind and batch.
+actor JobBoard {
+    private var jobs: [String: RegistryJob] = [:]
+    private var tasks: [String: Task<Void, Never>] = [:]
+
+    /// Registers a running job; `409` while a job of the same kind runs for the same batch.
+    func start(kind: String, batch: String?, period: String?) throws(GatewayProblem) -> RegistryJob {
+        if jobs.values.contains(where: { $0.state == .running && $0.kind == kind && $0.batch == batch }) {
+            throw GatewayProblem(.conflict, detail: "a \(kind) job is already running for this batch")
+        }
+        let job = RegistryJob(
+            id: UUID().uuidString.lowercased(), kind: kind, batch: batch, period: period, state: .running, startedAt: Date())
+        jobs[job.id] = job
+        return job
+    }
+
+    /// Keeps the task running `id`, so shutdown can cancel it.
+    func attach(_ id: String, task: Task<Void, Never>) {
+        if jobs[id]?.state == .running { tasks[id] = task }
+    }
+
+    /// Newer verification progress of a running job (late or older reports are ignored).
+    func report(_ id: String, progress: VerificationProgress) {
+        guard var job = jobs[id], job.state == .running, progress.done >= (job.progress?.done ?? 0) else { return }
+        job.progress = progress
+        jobs[id] = job
+    }
+
+    /// Ends a job.
+    func finish(_ id: String, state: RegistryJob.State, progress: VerificationProgress? = nil, processed: Int? = nil, cause: String? = nil) {
+        guard var job = jobs[id] else { return }
+        job.state = state
+        job.finishedAt = Date()
+        if let progress { job.progress = progress }
+        job.processed = processed ?? job.processed
+        job.cause = cause
+        jobs[id] = job
+        tasks[id] = nil
+    }
+
+    /// One job.
+    func job(_ id: String) -> RegistryJob? { jobs[id] }
+
+    /// Cancels every running job (gateway shutdown); they end as interrupted and can be started again.
+    func cancelAll() async {
+        let running = Array(tasks.values)
+        for task in running { task.cancel() }
+        for task in running { await task.value }
+    }
+}
+
+/// `/v1/asxh/...` on the partner listener (SPEC §6): the registry's API for its users (`registry.users`).
+///
+/// - `POST /v1/asxh/batches?name=<file>[&referenceDate=YYYY-MM-DD]`: body is the list (`text/csv` or XLSX), streamed
+///   to a temporary file and imported all or nothing → `201` batch summary; `400` names file, row, column, reason.
+/// - `GET /v1/asxh/batches`, `GET /v1/asxh/batches/{id}` (summary and verification progress).
+/// - `POST /v1/asxh/batches/{id}/verify`, `POST .../accounts?period=`, `POST .../open-accounts?period=`,
+///   `POST /v1/asxh/results` → `202 { job }`; `GET /v1/asxh/jobs/{id}` → the job.
+/// - `GET /v1/asxh/batches/{id}/discrepancies[?period=]`, `GET /v1/asxh/batches/{id}/payments?period=`.
+///
+/// Every request carries `X-User-Id` and is audited by ``ExchangeMiddleware`` with target `asxh`.
+struct RegistryRoutes {
+    let host: RegistryHost
+
+    static let csvType = "text/csv"
+    static let xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    func register(on router: Router<GatewayRequestContext>) {
+        let group = router.group("/v1/asxh")
+        group.post("batches") { request, context in try await upload(request: request, context: context) }
+        group.get("batches") { request, context in
+            _ = try admit(request, context, action: "asxh.batches")
+            return try Self.json(["batches": try mapped { try host.store.batches() }], status: .ok)
+        }
+        group.get("batches/:id") { request, context in
+            _ = try admit(request, context, action: "asxh.batch")
+            let id = try batchID(context)
+            let summary = try mapped { try host.store.batch(id: id) }
+            let progress = try mapped { try host.store.verificationProgress(batch: id) }
+            return try Self.json(BatchView(batch: summary, verification: progress), status: .ok)
+        }
+        group.post("batches/:id/verify") { request, context in
+            try await startJob(request, context, kind: "verify", needsPeriod: false)
+        }
+        group.post("batches/:id/accounts") { request, context in
+            try await startJob(request, context, kind: "accounts", needsPeriod: true)
+        }
+        group.post("batches/:id/open-accounts") { request, context in
+            try await startJob(request, context, kind: "open-accounts", needsPeriod: true)
+        }
+        group.post("results") { request, context in
+            try await startJob(request, context, kind: "results", needsPeriod: false)
+        }
+        group.get("jobs/:id") { request, context in
+            _ = try admit(request, context, action: "asxh.job")
+            guard let id = context.parameters.get("id"), let job = await host.jobs.job(id) else {
+                throw GatewayProblem(.notFound, detail: "no such job")
+            }
+            return try Self.json(job, status: .ok)
+        }
+        group.get("batches/:id/discrepancies") { request, context in
+            _ = try admit(request, context, action: "asxh.discrepancies")
+            let id = try batchID(context)
+            let period = try Self.period(request, required: false)
+            return try Self.json(try mapped { try host.store.discrepancyReport(batch: id, period: period) }, status: .ok)
+        }
+        group.get("batches/:id/payments") { request, context in
+            _ = try admit(request, context, action: "asxh.payments")
+            let id = try batchID(context)
+            let period = try Self.period(request, required: true) ?? ""
+            _ = try mapped { try host.store.batch(id: id) }
+            let decisions = try mapped { try host.store.paymentDecisions(batch: id, period: period) }
+            return try Self.json(PaymentsView(batch: id, period: period, payments: decisions), status: .ok)
+        }
+    }
+
+    /// Audit notes, then the checks every registry request shares: a member in `registry.users` and `X-User-Id`.
+    func admit(_ request: Request, _ context: GatewayRequestContext, action: String) throws -> String {
+        context.notes.update { $0.action = action; $0.target = "asxh" }
+        guard let member = context.member else { throw GatewayProblem(.unauthenticated, detail: "no member identity") }
+        guard host.settings.allows(member) else {
+            throw GatewayProblem(.forbidden, detail: "member may not use the social-security registry")
+        }
+        return try RequestChecks.user(request)
+    }
+
+    func batchID(_ context: GatewayRequestContext) throws -> String {
+        guard let id = context.parameters.get("id"), !id.isEmpty, id.count <= 64 else {
+            throw GatewayProblem(.badRequest, detail: "batch id must be 1 to 64 characters")
+        }
+        return id
+    }
+
+    // MARK: Upload
+
+    func upload(request: Request, context: GatewayRequestContext) async throws -> Response {
+        let user = try admit(request, context, action: "asxh.import")
+        let media = (request.headers[.contentType] ?? "").split(separator: ";").first
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let fileExtension: String
+        switch media {
+        case Self.csvType: fileExtension = "csv"
+        case Self.xlsxType: fileExtension = "xlsx"
+        default: throw GatewayProblem(.unsupportedMediaType, detail: "body must be text/csv or an XLSX workbook (\(Self.xlsxType))")
+        }
+        let limit = host.settings.maxUploadBytes
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw GatewayProblem(.payloadTooLarge, detail: "the list exceeds registry.max_upload_bytes")
+        }
+        let name = try Self.fileName(request, fileExtension: fileExtension)
+        let referenceDate = try request.uri.queryParameters.get("referenceDate").map {
+            do { return try CalendarDate(iso: String($0), field: "referenceDate") } catch {
+                throw GatewayProblem(.badRequest, detail: "referenceDate must be YYYY-MM-DD")
+            }
+        } ?? Self.today()
+
+        let file = host.uploadDirectory.appendingPathComponent("\(UUID().uuidString.lowercased()).\(fileExtension)")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try await Self.stream(request.body, to: file, limit: limit)
+        let store = host.store
+        do {
+            let summary = try store.importList(url: file, name: name, importedBy: user, referenceDate: referenceDate)
+            return try Self.json(summary, status: .created)
+        } catch let error as ImportError {
+            throw GatewayProblem(.badRequest, detail: error.description)
+        } catch let error as RegistryStoreError {
+            throw Self.problem(error)
+        }
+    }
+
+    /// Streams a body to `file`, refusing it (`413`) past `limit` bytes.
+    static func stream(_ body: RequestBody, to file: URL, limit: Int) async throws {
+        guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
+            throw GatewayProblem(.internal, detail: "cannot store the upload")
+        }
+        let handle = try FileHandle(forWritingTo: file)
+        defer { try? handle.close() }
+        var written = 0
+        for try await buffer in body {
+            written += buffer.readableBytes
+            guard written <= limit else { throw GatewayProblem(.payloadTooLarge, detail: "the list exceeds registry.max_upload_bytes") }
+            try handle.write(contentsOf: Data(buffer.readableBytesView))
+        }
+    }
+
+    /// The list's name as the officer knows it (`?name=`), used in import errors and reports; a base name only.
+    static func fileName(_ request: Request, fileExtension: String) throws -> String {
+        guard let given = request.uri.queryParameters.get("name").map({ String($0) }), !given.isEmpty else {
+            return "upload.\(fileExtension)"
+        }
+        guard given.count <= 255, !given.contains("/"), !given.contains("\\"), !given.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+            throw GatewayProblem(.badRequest, detail: "name must be a file name of at most 255 characters")
+        }
+        return given
+    }
+
+    // MARK: Jobs
+
+    func startJob(_ request: Request, _ context: GatewayRequestContext, kind: String, needsPeriod: Bool) async throws -> Response {
+        let user = try admit(request, context, action: "asxh.\(kind)")
+        var batch: String?
+        if kind != "results" {
+            let id = try batchID(context)
+            _ = try mapped { try host.store.batch(id: id) }
+            batch = id
+        }
+        let period = needsPeriod ? try Self.period(request, required: true) : nil
+        let runs = try host.runs(user: user)
+        let board = host.jobs
+        let job = try await board.start(kind: kind, batch: batch, period: period)
+        let id = job.id
+        let task = Task {
+            do {
+                switch kind {
+                case "verify":
+                    let result = try await runs.verify(batch: batch ?? "", concurrency: 8) { progress in
+                        Task { await board.report(id, progress: progress) }
+                    }
+                    await board.finish(id, state: .done, progress: result)
+                case "accounts":
+                    await board.finish(id, state: .done, processed: try await runs.verifyAccounts(batch: batch ?? "", period: period ?? ""))
+                case "open-accounts":
+                    await board.finish(id, state: .done, processed: try await runs.openAccounts(batch: batch ?? "", period: period ?? ""))
+                default:
+                    await board.finish(id, state: .done, processed: try await runs.collectOpeningResults())
+                }
+            } catch let error as RegistryRuns.Interrupted {
+                await board.finish(id, state: .interrupted, progress: Self.progress(runs, batch, kind), cause: error.cause.description)
+            } catch let error as RegistryStoreError {
+                await board.finish(id, state: .failed, progress: Self.progress(runs, batch, kind), cause: error.code.rawValue)
+            } catch is CancellationError {
+                await board.finish(id, state: .interrupted, progress: Self.progress(runs, batch, kind), cause: "cancelled")
+            } catch {
+                // The type only: an error's text could carry a value from the list.
+                runs.logger.error("registry job failed", metadata: ["job": "\(id)", "kind": "\(kind)", "error": "\(type(of: error))"])
+                await board.finish(id, state: .failed, progress: Self.progress(runs, batch, kind), cause: "internal")
+            }
+        }
+        await board.attach(id, task: task)
+        return try Self.json(["job": job], status: .accepted)
+    }
+
+    /// Verification progress after a verify job stopped early (nil for other kinds).
+    static func progress(_ runs: RegistryRuns, _ batch: String?, _ kind: String) -> VerificationProgress? {
+        guard kind == "verify", let batch else { return nil }
+        return try? runs.store.verificationProgress(batch: batch)
+    }
+
+    // MARK: Helpers
+
+    /// `?period=YYYY-MM`.
+    static func period(_ request: Request, required: Bool) throws -> String? {
+        guard let raw = request.uri.queryParameters.get("period").map({ String($0) }) else {
+            if required { throw GatewayProblem(.badRequest, detail: "period=YYYY-MM is required") }
+            return nil
+        }
+        let bytes = Array(raw.utf8)
+        var wellFormed = bytes.count == 7
+        for (offset, byte) in bytes.enumerated() {
+            let isDigit = byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+            if offset == 4 ? byte != UInt8(ascii: "-") : !isDigit { wellFormed = false }
+        }
+        guard wellFormed, let month = Int(raw.suffix(2)), (1...12).contains(month) else {
+            throw GatewayProblem(.badRequest, detail: "period must be YYYY-MM")
+        }
+        return raw
+    }
+
+    /// Runs a store call, turning its errors into problems.
+    func mapped<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as RegistryStoreError { throw Self.problem(error) }
+    }
+
+    static func problem(_ error: RegistryStoreError) -> GatewayProblem {
+        switch error.code {
+        case .notFound: GatewayProblem(.notFound, detail: error.detail)
+        case .conflict: GatewayProblem(.conflict, detail: error.detail)
+        case .invalidArgument: GatewayProblem(.badRequest, detail: error.detail)
+        case .corrupt: GatewayProblem(.internal, detail: "registry storage error")
+        }
+    }
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Today in Vietnam (UTC+7).
+    static func today() -> CalendarDate {
+        CalendarDate(daysSinceEpoch: Int(((Date().timeIntervalSince1970 + 7 * 3600) / 86_400).rounded(.down)))
+    }
+}
+
+/// `GET /v1/asxh/batches/{id}`.
+struct BatchView: Encodable {
+    var batch: BatchSummary
+    var verification: VerificationProgress
+}
+
+/// `GET /v1/asxh/batches/{id}/payments`.
+struct PaymentsView: Encodable {
+    var batch: String
+    var period: String
+    var payments: [RowPaymentDecision]
+}
