@@ -166,6 +166,13 @@ struct DemoSetup {
         timeout_ms = 3000
         signing_certificates = ["certs/fin.napas.pem"]
 
+        [registry]                      # /v1/asxh on the partner listener (the CLI `lienthong asxh` uses the same database)
+        database = "data/registry.sqlite"
+        default_bank = "970418"
+        member = "gov.labour.dongnai"
+        certificate = "certs/gov.labour.dongnai.pem"
+        private_key = "certs/gov.labour.dongnai-key.pem"
+
         [[directory.banks]]             # the simulator's e-wallet and mobile-money providers
         bin = "\(AccountRegister.eWalletProvider)"
         short_name = "ViettelMoney"
