@@ -38,13 +38,20 @@ struct AsxhCommand: AsyncParsableCommand {
         @Option(help: "The member the registry acts as.") var member: String = "gov.labour.dongnai"
         @Option(help: "The officer acting (X-User-Id, recorded in the audit log).") var user: String = "canbo-ldtbxh"
 
-        func runs(store: RegistryStore, logger: Logger) throws -> (RegistryRuns, PartnerClient) {
-            let dir = URL(fileURLWithPath: certs)
-            let client = try PartnerClient(
-                baseURL: gateway, certificateFile: dir.appendingPathComponent("\(member).pem").path,
-                keyFile: dir.appendingPathComponent("\(member)-key.pem").path, caFile: dir.appendingPathComponent("ca.pem").path,
-                maxConnections: 16)
-            return (RegistryRuns(store: store, gateway: RegistryGateway(client: client, user: user), logger: logger), client)
+        /// Runs `body` with the registry's runs over `store`, under the exit codes of ``AsxhCommand``, closing the
+        /// client afterwards.
+        func withRuns(_ store: RegistryOption, _ body: (RegistryRuns, RegistryStore) async throws -> Void) async throws {
+            try await AsxhCommand.exitCodes {
+                let registry = try store.open()
+                let dir = URL(fileURLWithPath: certs)
+                let client = try PartnerClient(
+                    baseURL: gateway, certificateFile: dir.appendingPathComponent("\(member).pem").path,
+                    keyFile: dir.appendingPathComponent("\(member)-key.pem").path, caFile: dir.appendingPathComponent("ca.pem").path,
+                    maxConnections: 16)
+                defer { Task { try? await client.shutdown() } }
+                let runs = RegistryRuns(store: registry, gateway: RegistryGateway(client: client, user: user), logger: Logger(label: "lienthong.asxh"))
+                try await body(runs, registry)
+            }
         }
     }
 
@@ -112,10 +119,7 @@ struct AsxhCommand: AsyncParsableCommand {
         @Option(help: "Calls in flight at most.") var concurrency: Int = 8
 
         func run() async throws {
-            try await AsxhCommand.exitCodes {
-                let registry = try store.open()
-                let (runs, client) = try gateway.runs(store: registry, logger: Logger(label: "lienthong.asxh"))
-                defer { Task { try? await client.shutdown() } }
+            try await gateway.withRuns(store) { runs, _ in
                 let result = try await runs.verify(batch: batch, concurrency: concurrency) { p in
                     let percent = p.total == 0 ? 100 : p.done * 100 / p.total
                     FileHandle.standardError.write(Data("\rverify \(p.done)/\(p.total) (\(percent)%)".utf8))
@@ -136,10 +140,7 @@ struct AsxhCommand: AsyncParsableCommand {
         @OptionGroup var gateway: GatewayOption
 
         func run() async throws {
-            try await AsxhCommand.exitCodes {
-                let registry = try store.open()
-                let (runs, client) = try gateway.runs(store: registry, logger: Logger(label: "lienthong.asxh"))
-                defer { Task { try? await client.shutdown() } }
+            try await gateway.withRuns(store) { runs, registry in
                 let checked = try await runs.verifyAccounts(batch: batch, period: period)
                 let decisions = try registry.paymentDecisions(batch: batch, period: period)
                 let counts = Dictionary(grouping: decisions, by: { $0.decision.status.rawValue }).mapValues(\.count)
@@ -157,10 +158,7 @@ struct AsxhCommand: AsyncParsableCommand {
         @OptionGroup var gateway: GatewayOption
 
         func run() async throws {
-            try await AsxhCommand.exitCodes {
-                let registry = try store.open()
-                let (runs, client) = try gateway.runs(store: registry, logger: Logger(label: "lienthong.asxh"))
-                defer { Task { try? await client.shutdown() } }
+            try await gateway.withRuns(store) { runs, _ in
                 print("\(try await runs.openAccounts(batch: batch, period: period)) account-opening requests sent")
             }
         }
@@ -173,10 +171,7 @@ struct AsxhCommand: AsyncParsableCommand {
         @OptionGroup var gateway: GatewayOption
 
         func run() async throws {
-            try await AsxhCommand.exitCodes {
-                let registry = try store.open()
-                let (runs, client) = try gateway.runs(store: registry, logger: Logger(label: "lienthong.asxh"))
-                defer { Task { try? await client.shutdown() } }
+            try await gateway.withRuns(store) { runs, _ in
                 print("\(try await runs.collectOpeningResults()) results recorded")
             }
         }
