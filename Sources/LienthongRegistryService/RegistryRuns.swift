@@ -52,7 +52,7 @@ public struct RegistryRuns: Sendable {
             concurrency: concurrency,
             next: { limit in try store.pendingVerifications(batch: batch, limit: limit) },
             call: { task in try await gateway.verify(task) },
-            record: { task, status in try store.recordVerification(batch: batch, row: task.row, status: status) },
+            record: { results in try store.recordVerifications(batch: batch, results: results.map { ($0.0.row, $0.1) }) },
             progress: { progress(try store.verificationProgress(batch: batch)) })
         let result = try store.verificationProgress(batch: batch)
         logger.info("verification run finished", metadata: ["batch": "\(batch)", "done": "\(result.done)", "total": "\(result.total)"])
@@ -69,8 +69,10 @@ public struct RegistryRuns: Sendable {
             concurrency: concurrency,
             next: { limit in try store.pendingAccountChecks(batch: batch, period: period, limit: limit) },
             call: { task in try await gateway.verifyAccount(task) },
-            record: { task, result in
-                try store.recordAccountCheck(batch: batch, row: task.row, period: period, result: result.0, registeredName: result.registeredName)
+            record: { results in
+                for (task, result) in results {
+                    try store.recordAccountCheck(batch: batch, row: task.row, period: period, result: result.0, registeredName: result.registeredName)
+                }
             },
             progress: {})
     }
@@ -129,22 +131,25 @@ public struct RegistryRuns: Sendable {
         return uuid.uuidString.lowercased()
     }
 
-    /// Takes waves of pending tasks and runs each wave's calls `concurrency` at a time; stops after a wave in which
-    /// a call failed transiently (those tasks stay pending) or when nothing is pending. Returns the results recorded.
+    /// Takes waves of pending tasks and runs each wave's calls `concurrency` at a time, recording a wave's results
+    /// together (one transaction, one fsync) when its calls are done; stops after a wave in which a call failed
+    /// transiently (those tasks stay pending, the others are recorded) or when nothing is pending. Returns the
+    /// results recorded. A crash loses at most the unrecorded results of one wave, whose calls are made again.
     @discardableResult
     private func drain<Task: Sendable, Result: Sendable>(
         concurrency: Int,
         next: @Sendable (Int) throws -> [Task],
         call: @escaping @Sendable (Task) async throws -> Result,
-        record: @Sendable (Task, Result) throws -> Void,
+        record: @Sendable ([(Task, Result)]) throws -> Void,
         progress: @Sendable () throws -> Void
     ) async throws -> Int {
         let width = max(1, concurrency)
         var completed = 0
         while true {
-            let wave = try next(width * 4)
+            let wave = try next(width * 16)
             if wave.isEmpty { return completed }
             var failure: RegistryGateway.RegistryCallError?
+            var results: [(Task, Result)] = []
             try await withThrowingTaskGroup(of: (Int, Swift.Result<Result, RegistryGateway.RegistryCallError>).self) { group in
                 var index = 0
                 func start() {
@@ -164,14 +169,15 @@ public struct RegistryRuns: Sendable {
                 while let (position, outcome) = try await group.next() {
                     switch outcome {
                     case .success(let value):
-                        try record(wave[position], value)
-                        completed += 1
+                        results.append((wave[position], value))
                     case .failure(let error):
                         failure = failure ?? error
                     }
                     if failure == nil { start() }
                 }
             }
+            try record(results)
+            completed += results.count
             try progress()
             if let failure {
                 logger.warning("run interrupted", metadata: ["completed": "\(completed)", "cause": "\(failure)"])

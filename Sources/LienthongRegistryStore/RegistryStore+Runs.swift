@@ -42,36 +42,47 @@ extension RegistryStore {
     /// - Throws: ``RegistryStoreError`` `notFound` (no such batch or row); `conflict` when the row was returned to
     ///   the commune, already has another result, or `numberAssigned` is recorded for a row that had a number.
     public func recordVerification(batch: String, row: Int, status: VerificationStatus) throws {
+        try pool.write { db in try Self.applyVerification(db, batch: batch, row: row, status: status) }
+    }
+
+    /// ``recordVerification(batch:row:status:)`` for several rows in one transaction (one fsync for all): all are
+    /// recorded or, when one throws, none.
+    public func recordVerifications(batch: String, results: [(row: Int, status: VerificationStatus)]) throws {
+        guard !results.isEmpty else { return }
         try pool.write { db in
-            guard let stored = try Row.fetchOne(db, sql: """
-                SELECT disposition, verification FROM registry_row WHERE batch_id = ? AND "row" = ?
-                """, arguments: [batch, row]) else {
-                throw RegistryStoreError(.notFound, detail: "no such row in the batch")
-            }
-            let disposition = Disposition(rawValue: stored["disposition"])
-            guard let disposition, disposition != .returnToCommune else {
-                throw RegistryStoreError(.conflict, detail: "the row was returned to the commune and is not verified")
-            }
-            if let existing = stored["verification"] as Data? {
-                let previous = try? JSONDecoder().decode(VerificationStatus.self, from: existing)
-                guard previous == status else {
-                    throw RegistryStoreError(.conflict, detail: "the row already has another verification result")
-                }
-                return
-            }
-            var assigned: String?
-            if case .numberAssigned(let id) = status {
-                guard disposition == .requestPersonalID else {
-                    throw RegistryStoreError(.conflict, detail: "a number can only be assigned to a row without one")
-                }
-                assigned = id.digits
-            }
-            try db.execute(sql: """
-                UPDATE registry_row SET verification_status = ?, verification = ?, verified_at = ?,
-                       personal_id = COALESCE(?, personal_id)
-                WHERE batch_id = ? AND "row" = ?
-                """, arguments: [status.code, try JSONEncoder().encode(status), Self.millis(Date()), assigned, batch, row])
+            for result in results { try Self.applyVerification(db, batch: batch, row: result.row, status: result.status) }
         }
+    }
+
+    private static func applyVerification(_ db: Database, batch: String, row: Int, status: VerificationStatus) throws {
+        guard let stored = try Row.fetchOne(db, sql: """
+            SELECT disposition, verification FROM registry_row WHERE batch_id = ? AND "row" = ?
+            """, arguments: [batch, row]) else {
+            throw RegistryStoreError(.notFound, detail: "no such row in the batch")
+        }
+        let disposition = Disposition(rawValue: stored["disposition"])
+        guard let disposition, disposition != .returnToCommune else {
+            throw RegistryStoreError(.conflict, detail: "the row was returned to the commune and is not verified")
+        }
+        if let existing = stored["verification"] as Data? {
+            let previous = try? JSONDecoder().decode(VerificationStatus.self, from: existing)
+            guard previous == status else {
+                throw RegistryStoreError(.conflict, detail: "the row already has another verification result")
+            }
+            return
+        }
+        var assigned: String?
+        if case .numberAssigned(let id) = status {
+            guard disposition == .requestPersonalID else {
+                throw RegistryStoreError(.conflict, detail: "a number can only be assigned to a row without one")
+            }
+            assigned = id.digits
+        }
+        try db.execute(sql: """
+            UPDATE registry_row SET verification_status = ?, verification = ?, verified_at = ?,
+                   personal_id = COALESCE(?, personal_id)
+            WHERE batch_id = ? AND "row" = ?
+            """, arguments: [status.code, try JSONEncoder().encode(status), Self.millis(Date()), assigned, batch, row])
     }
 
     /// The verification run's progress for a batch.

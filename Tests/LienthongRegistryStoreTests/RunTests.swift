@@ -70,6 +70,20 @@ final class RegistryRunTests: XCTestCase {
         XCTAssertEqual(try store.batch(id: batch).status, .verified)
     }
 
+    func testSeveralResultsAreRecordedTogetherOrNotAtAll() throws {
+        let dir = try TempDir()
+        let (store, _) = try Fixture.store(in: dir)
+        let batch = try store.importList(url: try Fixture.csv(in: dir), name: "ds.csv", importedBy: "o",
+                                         referenceDate: Synthetic.referenceDate).id
+        try store.recordVerification(batch: batch, row: 2, status: .matched)
+        // Row 2 already has another result: the whole set is refused, row 3 stays pending.
+        XCTAssertEqual(storeError { try store.recordVerifications(batch: batch, results: [(3, .matched), (2, .notFound)]) }?.code, .conflict)
+        XCTAssertEqual(try store.pendingVerifications(batch: batch, limit: 1).map(\.row), [3])
+        try store.recordVerifications(batch: batch, results: [(3, .matched), (6, .notFound)])
+        XCTAssertFalse(try store.pendingVerifications(batch: batch, limit: 10).map(\.row).contains(3))
+        XCTAssertFalse(try store.pendingVerifications(batch: batch, limit: 10).map(\.row).contains(6))
+    }
+
     func testAccountChecksPerPeriodAndPaymentDecisions() throws {
         let dir = try TempDir()
         let (store, _) = try Fixture.store(in: dir)
