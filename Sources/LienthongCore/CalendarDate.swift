@@ -75,6 +75,12 @@ public struct CalendarDate: Sendable, Hashable, Codable, Comparable, CustomStrin
     /// The date `days` after 1970-01-01 (negative before it).
     ///
     /// - Precondition: the result lies within years 1–9999.
+    /// The date in Vietnam (UTC+7, no daylight saving time) at an instant given as seconds since
+    /// 1970-01-01T00:00:00Z (e.g. `Date().timeIntervalSince1970`).
+    public static func inVietnam(secondsSince1970 seconds: Double) -> CalendarDate {
+        CalendarDate(daysSinceEpoch: Int(((seconds + 7 * 3600) / 86_400).rounded(.down)))
+    }
+
     public init(daysSinceEpoch days: Int) {
         // Howard Hinnant's civil_from_days.
         let z = days + 719_468

@@ -71,6 +71,15 @@ public enum VietnameseName {
         asciiKey(a) == asciiKey(b)
     }
 
+    /// `s` written in the other tone-mark style (hoà ↔ hòa, thuý ↔ thúy), `nil` when both styles write it the same.
+    public static func inOtherToneMarkStyle(_ s: String) -> String? {
+        for style in ToneMarkStyle.allCases {
+            let other = placingToneMarks(s, style: style)
+            if other != s { return other }
+        }
+        return nil
+    }
+
     /// ``normalized(_:)`` with the tone marks of `oa`, `oe`, `uy` open syllables moved to `style`, case kept.
     ///
     /// For converting display text between styles; matching should use ``comparisonKey(_:)``.

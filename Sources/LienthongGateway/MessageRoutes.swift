@@ -146,7 +146,7 @@ struct MessageRoutes {
 
     /// The date in Vietnam (UTC+7, no daylight saving) at `now`.
     static func today(_ now: Date) -> CalendarDate {
-        CalendarDate(daysSinceEpoch: Int(((now.timeIntervalSince1970 + 7 * 3600) / 86_400).rounded(.down)))
+        CalendarDate.inVietnam(secondsSince1970: now.timeIntervalSince1970)
     }
 
     static func canonicalJSON<T: Encodable>(_ value: T) throws -> [UInt8] {

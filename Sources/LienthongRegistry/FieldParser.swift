@@ -1,4 +1,5 @@
 public import LienthongCore
+import LienthongTabular
 
 /// The parsers behind ``BeneficiaryDraft``, one per kind of cell. Pure functions of the cell; none keeps or
 /// reports the value it rejects.
@@ -271,9 +272,6 @@ public struct IdentifierDigits: Sendable, Hashable, Codable, CustomStringConvert
 
 /// Date-of-birth parsing (see ``FieldParser/birthDate(_:)``).
 enum BirthDateParser {
-    /// The smallest and largest Excel serial accepted (1900-01-01 … 9999-12-31).
-    static let serialRange = 1...2_958_465
-
     static func parse(_ raw: String) -> BirthDate? {
         var text = Substring(raw)
         // A trailing time: "1990-03-15 00:00:00", "15/03/1990 0:00", "1990-03-15T00:00:00".
@@ -327,9 +325,7 @@ enum BirthDateParser {
 
     /// The Excel 1900 date system: serial 1 = 1900-01-01; serial 60 is the non-existent 1900-02-29.
     static func fromExcelSerial(_ serial: Int) -> BirthDate? {
-        guard serialRange.contains(serial), serial != 60 else { return nil }
-        let days = serial < 60 ? serial - 25_568 : serial - 25_569
-        return .full(CalendarDate(daysSinceEpoch: days))
+        ExcelDate.date(fromSerial: serial).map { .full($0) }
     }
 
     static func make(year: Int, month: Int, day: Int) -> BirthDate? {

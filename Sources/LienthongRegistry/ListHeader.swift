@@ -1,4 +1,5 @@
 import LienthongCore
+import LienthongTabular
 
 /// Why a list's header row cannot be used. Names the column (its Vietnamese header) and never a cell's value.
 public struct RegistryImportError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -81,20 +82,7 @@ public enum ListHeader {
     /// The matching key of a header: diacritics removed (`đ` → `d`), lower-cased, and everything but ASCII letters
     /// and digits dropped, so case, tone marks (old or new style), spaces and punctuation do not matter:
     /// `"Số CMND/CCCD"`, `"so cmnd - cccd"` and `"SO_CMND_CCCD"` all give `"socmndcccd"`.
-    public static func key(_ header: String) -> String {
-        let ascii = VietnameseName.asciiKey(header)
-        var key = ""
-        key.reserveCapacity(ascii.utf8.count)
-        for byte in ascii.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): key.unicodeScalars.append(Unicode.Scalar(byte | 0x20))
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                key.unicodeScalars.append(Unicode.Scalar(byte))
-            default: continue
-            }
-        }
-        return key
-    }
+    public static func key(_ header: String) -> String { HeaderKey.normalize(header) }
 
     /// The column a header names, `nil` when it names none.
     public static func column(for header: String) -> ListColumn? { table[key(header)] }

@@ -183,7 +183,12 @@ public final class RegistryStore: Sendable {
                 do throws(TabularError) { next = try reader.next() } catch { throw ImportError(error) }
                 guard let tabular = next else { break }
                 let cells = tabular.cells.map { cell -> RawCell? in
-                    cell.isEmpty ? nil : RawCell(cell.text, numeric: cell.kind == .number || cell.kind == .dateSerial)
+                    if cell.isEmpty { return nil }
+                    // A date-styled cell is decoded here, with the workbook's own date system (1900 or 1904).
+                    if cell.kind == .dateSerial, let date = ExcelDate.date(fromSerialText: cell.text, system: reader.dateSystem) {
+                        return RawCell(date.iso)
+                    }
+                    return RawCell(cell.text, numeric: cell.kind == .number || cell.kind == .dateSerial)
                 }
                 let (draft, assessment) = screening.screen(columns.row(number: tabular.number, cells: cells))
                 if let failure = known.failure { throw failure }

@@ -203,6 +203,6 @@ struct AsxhCommand: AsyncParsableCommand {
 
     /// Today in Vietnam (UTC+7).
     static func today() -> CalendarDate {
-        CalendarDate(daysSinceEpoch: Int(((Date().timeIntervalSince1970 + 7 * 3600) / 86_400).rounded(.down)))
+        CalendarDate.inVietnam(secondsSince1970: Date().timeIntervalSince1970)
     }
 }

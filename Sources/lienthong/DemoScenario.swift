@@ -78,7 +78,7 @@ struct DemoScenario {
                 return (body?.status == .matched, "HTTP \(answer.status), \(body?.status.rawValue ?? "-"), audit seq \(answer.auditSeq ?? 0)")
             }
         }
-        if let (i, variant) = adults.lazy.compactMap({ i in ToneMarks.flipped(register[i].fullName).map { (i, $0) } }).first {
+        if let (i, variant) = adults.lazy.compactMap({ i in VietnameseName.inOtherToneMarkStyle(register[i].fullName).map { (i, $0) } }).first {
             await record("verify with the other tone-mark style (hoà/hòa) (row \(i + 1))") {
                 var r = request(for: i)
                 r.fullName = variant
@@ -392,27 +392,5 @@ struct DemoScenario {
         print("Partner listener: https://127.0.0.1:\(endpoints.partnerPort)  (mTLS)")
         print("Admin listener:   http://127.0.0.1:\(endpoints.adminPort)/metrics")
         print("Configuration:    \(setup.configFile.path)")
-    }
-}
-
-/// Moves the tone mark of a final oa/oe/uy cluster to the other style (hoà ↔ hòa), for the demo's variant step.
-enum ToneMarks {
-    static let pairs: [(String, String)] = [
-        ("oà", "òa"), ("oá", "óa"), ("oả", "ỏa"), ("oã", "õa"), ("oạ", "ọa"),
-        ("oè", "òe"), ("oé", "óe"), ("oẻ", "ỏe"), ("oẽ", "õe"), ("oẹ", "ọe"),
-        ("uỳ", "ùy"), ("uý", "úy"), ("uỷ", "ủy"), ("uỹ", "ũy"), ("uỵ", "ụy"),
-    ]
-
-    static func flipped(_ name: String) -> String? {
-        var changed = false
-        let words = name.split(separator: " ").map { word -> String in
-            let w = String(word)
-            for (a, b) in pairs {
-                if w.hasSuffix(a) { changed = true; return String(w.dropLast(a.count)) + b }
-                if w.hasSuffix(b) { changed = true; return String(w.dropLast(b.count)) + a }
-            }
-            return w
-        }
-        return changed ? words.joined(separator: " ") : nil
     }
 }

@@ -227,7 +227,9 @@ final class ConfigurationLoaderTests: XCTestCase {
         XCTAssertEqual(config.partner.rateLimitPerSecond, 50)
         XCTAssertEqual(config.partner.rateLimitBurst, 0, "default burst: twice the rate, decided by the gateway")
         XCTAssertEqual(config.members.first?.rateLimitPerSecond, 5)
-        XCTAssertThrowsError(try load(minimal + "\nrate_limit_per_second = -1\n"))
+        XCTAssertThrowsError(try load(minimal.replacingOccurrences(of: "pins = [\"\(pin)\"]", with: "pins = [\"\(pin)\"]\nrate_limit_per_second = -1"))) { error in
+            XCTAssertEqual((error as? ConfigurationError)?.problems.map(\.key), ["members[0].rate_limit_per_second"])
+        }
     }
 }
 

@@ -161,9 +161,7 @@ public enum BankRules {
 
     /// Today's date in Vietnam (UTC+7, no daylight saving time).
     public static func today(now: Date = Date()) -> CalendarDate {
-        let seconds = Int((now.timeIntervalSince1970 + 7 * 3600).rounded(.down))
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        return CalendarDate(daysSinceEpoch: days)
+        CalendarDate.inVietnam(secondsSince1970: now.timeIntervalSince1970)
     }
 
     /// A digest of a personal id, so that the bank can recognise a person again without keeping the number.

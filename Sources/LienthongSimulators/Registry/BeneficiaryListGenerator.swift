@@ -120,9 +120,9 @@ public struct BeneficiaryListGenerator: Sendable {
                 guard let c = nextAdult() else { continue }
                 rows.append(row(c, name: c.fullName.decomposedStringWithCanonicalMapping))
             case .otherToneMarks:
-                guard let c = adults.first(where: { !used.contains($0.personalId ?? "") && Self.flippedToneMarks($0.fullName) != nil }) else { continue }
+                guard let c = adults.first(where: { !used.contains($0.personalId ?? "") && VietnameseName.inOtherToneMarkStyle($0.fullName) != nil }) else { continue }
                 used.insert(c.personalId ?? "")
-                rows.append(row(c, name: Self.flippedToneMarks(c.fullName)))
+                rows.append(row(c, name: VietnameseName.inOtherToneMarkStyle(c.fullName)))
             case .wrongBirthYear:
                 guard let c = nextAdult(), let date = try? CalendarDate(iso: c.dateOfBirth),
                       let moved = try? CalendarDate(year: date.year - 3, month: date.month, day: min(date.day, 28)) else { continue }
@@ -179,24 +179,5 @@ public struct BeneficiaryListGenerator: Sendable {
     static func displayDate(_ iso: String) -> String {
         guard let date = try? CalendarDate(iso: iso) else { return iso }
         return String(format: "%02d/%02d/%04d", date.day, date.month, date.year)
-    }
-
-    /// The name with a final oa/oe/uy cluster's tone mark moved to the other style, `nil` when it has none.
-    static func flippedToneMarks(_ name: String) -> String? {
-        let pairs: [(String, String)] = [
-            ("oà", "òa"), ("oá", "óa"), ("oả", "ỏa"), ("oã", "õa"), ("oạ", "ọa"),
-            ("oè", "òe"), ("oé", "óe"), ("oẻ", "ỏe"), ("oẽ", "õe"), ("oẹ", "ọe"),
-            ("uỳ", "ùy"), ("uý", "úy"), ("uỷ", "ủy"), ("uỹ", "ũy"), ("uỵ", "ụy"),
-        ]
-        var changed = false
-        let words = name.split(separator: " ").map { word -> String in
-            let w = String(word)
-            for (a, b) in pairs {
-                if w.hasSuffix(a) { changed = true; return String(w.dropLast(a.count)) + b }
-                if w.hasSuffix(b) { changed = true; return String(w.dropLast(b.count)) + a }
-            }
-            return w
-        }
-        return changed ? words.joined(separator: " ") : nil
     }
 }
