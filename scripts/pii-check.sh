@@ -15,21 +15,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
-if [ -n "${LIENTHONG_BIN:-}" ]; then
-  bin="$LIENTHONG_BIN"
-else
-  (cd "$root" && swift build --product lienthong >/dev/null)
-  bin="$(cd "$root" && swift build --show-bin-path)/lienthong"
-fi
-[ -x "$bin" ] || { echo "pii-check: no lienthong binary at $bin" >&2; exit 2; }
-
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+suite=pii-check
+# shellcheck source=lib/lienthong-run.sh
+source "$root/scripts/lib/lienthong-run.sh"
 out="${PII_ARTIFACTS:-$work/artifacts}"
 mkdir -p "$out/problems"
 demo="$work/demo"

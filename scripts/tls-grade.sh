@@ -18,21 +18,9 @@ member="${TLS_MEMBER:-gov.labour.dongnai}"
 python3 -c 'import sslyze' 2>/dev/null || python3 -m pip install --quiet sslyze
 python3 -c 'import cryptography' 2>/dev/null || python3 -m pip install --quiet cryptography
 
-if [ -n "${LIENTHONG_BIN:-}" ]; then
-  bin="$LIENTHONG_BIN"
-else
-  (cd "$root" && swift build --product lienthong >/dev/null)
-  bin="$(cd "$root" && swift build --show-bin-path)/lienthong"
-fi
-[ -x "$bin" ] || { echo "tls-grade: no lienthong binary at $bin" >&2; exit 2; }
-
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+suite=tls-grade
+# shellcheck source=lib/lienthong-run.sh
+source "$root/scripts/lib/lienthong-run.sh"
 demo="$work/demo"
 
 echo "== tls-grade: lienthong demo --once (example PKI and configuration)"
