@@ -47,8 +47,9 @@ public struct RegistryGateway: Sendable {
             guard let personalID = task.personalID, let name = task.fullName, let birth = task.dateOfBirth else {
                 return .invalid([Finding(row: task.row, column: .personalId, code: .personalIdMissing, severity: .blocking)])
             }
+            // A list that holds only the year (or month and year) is compared on the year, as the contract allows.
             let request = VerifyCitizenRequest(
-                personalId: personalID.digits, fullName: name, dateOfBirth: birth.text,
+                personalId: personalID.digits, fullName: name, dateOfBirth: birth.fullDate?.iso ?? BirthDate.yearOnly(birth.year).text,
                 hometown: task.hometown, permanentResidence: task.permanentResidence)
             let answer = try await call("population.verify-citizen", request, purpose: "asxh.verify-beneficiary")
             if answer.status == 400 {

@@ -330,10 +330,11 @@ struct DemoScenario {
                     "\(c.total) rows: \(c.toVerify) to verify, \(c.toRequestPersonalID) child to request a number for, \(c.returnedToCommune) returned to the commune (wrong birth year, missing id, duplicate)")
         }
         guard !batchID.isEmpty else { return }
-        await record("registry: verify the list against the population database (NFD and old tone marks match)") {
+        await record("registry: verify the list against the population database (NFD, old tone marks and a year-only birth date match)") {
             let p = try await runs.verify(batch: batchID, concurrency: 8)
             let statuses = p.byStatus.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            return (p.done == p.total && p.byStatus["mismatch"] == 1 && p.byStatus["not_found"] == 1 && (p.byStatus["number_assigned"] ?? 0) >= 1,
+            return (p.done == p.total && p.byStatus["mismatch"] == 1 && p.byStatus["not_found"] == 1 && (p.byStatus["number_assigned"] ?? 0) >= 1
+                        && (p.byStatus["invalid"] ?? 0) == 0,
                     "\(p.done)/\(p.total): \(statuses)")
         }
         await record("registry: verify accounts for period \(period) and decide the payment channel") {

@@ -95,6 +95,27 @@ final class PopulationAdapterIntegrationTests: XCTestCase {
             XCTAssertEqual(wrongDate.status, .mismatch)
             XCTAssertEqual(wrongDate.mismatches, [FieldMismatch(field: .dateOfBirth, submitted: "1990-05-13", registered: "1990-03-15")])
 
+            // A register that holds only the year: compared on the year; a wrong year reports the register's full date.
+            let yearOnly = try await adapter.verifyCitizen(
+                VerifyCitizenRequest(personalId: number, fullName: "Nguyễn Thị Hoà", dateOfBirth: "1990"), requestID: "r4y"
+            )
+            XCTAssertEqual(yearOnly, VerifyCitizenResponse(status: .matched))
+            let wrongYear = try await adapter.verifyCitizen(
+                VerifyCitizenRequest(personalId: number, fullName: "Nguyễn Thị Hoà", dateOfBirth: "1991"), requestID: "r4z"
+            )
+            XCTAssertEqual(wrongYear.mismatches, [FieldMismatch(field: .dateOfBirth, submitted: "1991", registered: "1990-03-15")])
+            for bad in ["199", "1990-03", "0990", "19900"] {
+                do throws(GatewayProblem) {
+                    _ = try await adapter.verifyCitizen(
+                        VerifyCitizenRequest(personalId: number, fullName: "Nguyễn Thị Hoà", dateOfBirth: bad), requestID: "r4b"
+                    )
+                    XCTFail("date \(bad) accepted")
+                } catch {
+                    XCTAssertEqual(error.code, .badRequest)
+                    XCTAssertEqual(error.detail, "dateOfBirth must be a date YYYY-MM-DD or a year YYYY")
+                }
+            }
+
             let unknown = PersonalID.make(provinceCode: "01", birthYear: 1980, sex: .male, serial: 1).digits
             let notFound = try await adapter.verifyCitizen(
                 VerifyCitizenRequest(personalId: unknown, fullName: "Trần Văn Bình", dateOfBirth: "1980-01-01"), requestID: "r5"

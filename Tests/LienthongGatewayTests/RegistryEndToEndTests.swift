@@ -23,7 +23,7 @@ final class RegistryEndToEndTests: XCTestCase {
 
         // A commune's list with the plan's problems (no child without a number: the harness does not grant
         // population.request-personal-id).
-        let defects: [BeneficiaryListGenerator.Defect] = [.nfdName, .otherToneMarks, .wrongBirthYear, .wrongBirthDay, .missingID, .duplicate, .unknownID]
+        let defects: [BeneficiaryListGenerator.Defect] = [.nfdName, .otherToneMarks, .wrongBirthYear, .wrongBirthDay, .missingID, .duplicate, .unknownID, .yearOnlyBirth]
         let list = BeneficiaryListGenerator(citizens: harness.register, accounts: harness.accounts, seed: 3).make(rows: 40, defects: defects)
         let file = dir.appendingPathComponent("danh-sach-xa.xlsx")
         try list.write(xlsx: file)
@@ -55,7 +55,11 @@ final class RegistryEndToEndTests: XCTestCase {
         XCTAssertEqual(successfulCalls, progress.total, "each row verified exactly once: no repeated calls for finished rows")
         XCTAssertEqual(progress.byStatus["not_found"], 1, "the unknown number")
         XCTAssertEqual(progress.byStatus["mismatch"], 1, "the wrong day of birth")
-        XCTAssertEqual(progress.byStatus["matched"], progress.total - 2, "NFD and other tone marks match")
+        XCTAssertEqual(progress.byStatus["matched"], progress.total - 2, "NFD, other tone marks and a year-only birth date match")
+        for (fileRow, defect) in list.defects where defect == .yearOnlyBirth {
+            let row = try store.row(batch: batch.id, row: fileRow)
+            XCTAssertEqual(row.verification?.code, "matched", "a year alone is compared on the year")
+        }
         for (fileRow, defect) in list.defects where defect == .wrongBirthDay {
             let row = try store.row(batch: batch.id, row: fileRow)
             XCTAssertEqual(row.verification?.code, "mismatch")

@@ -39,7 +39,7 @@ final class BeneficiaryListGeneratorTests: XCTestCase {
             for (fileRow, defect) in list.defects {
                 let disposition = try XCTUnwrap(dispositions[fileRow], "\(format) row \(fileRow)")
                 switch defect {
-                case .nfdName, .otherToneMarks, .wrongBirthDay, .unknownID:
+                case .nfdName, .otherToneMarks, .wrongBirthDay, .unknownID, .yearOnlyBirth:
                     guard case .verify = disposition else { return XCTFail("\(format) \(defect): \(disposition)") }
                 case .wrongBirthYear:
                     XCTAssertEqual(disposition, .returnToCommune, "\(format) \(defect)")

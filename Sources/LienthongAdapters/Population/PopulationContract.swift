@@ -9,7 +9,8 @@ public struct VerifyCitizenRequest: Codable, Sendable, Hashable {
     public var personalId: String
     /// Full name as submitted.
     public var fullName: String
-    /// Date of birth, `YYYY-MM-DD`.
+    /// Date of birth, `YYYY-MM-DD`, or a year alone `YYYY` when the submitter's register holds only the year (older
+    /// registers of people with meritorious service); a year alone is compared with the register's year.
     public var dateOfBirth: String
     /// Hometown (quê quán); compared only when given.
     public var hometown: String?
@@ -29,9 +30,16 @@ public struct VerifyCitizenRequest: Codable, Sendable, Hashable {
     public func validate() throws(GatewayProblem) {
         _ = try ContractValidation.personalID(personalId, field: "personalId")
         try ContractValidation.text(fullName, field: "fullName")
-        _ = try ContractValidation.date(dateOfBirth, field: "dateOfBirth")
+        if Self.birthYear(dateOfBirth) == nil { _ = try ContractValidation.date(dateOfBirth, field: "dateOfBirth", orYear: true) }
         if let hometown { try ContractValidation.text(hometown, field: "hometown") }
         if let permanentResidence { try ContractValidation.text(permanentResidence, field: "permanentResidence") }
+    }
+
+    /// The year of a year-only `dateOfBirth` (four digits, 1800–2199); `nil` for anything else.
+    public static func birthYear(_ text: String) -> Int? {
+        guard text.utf8.count == 4, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), let year = Int(text),
+              (1800...2199).contains(year) else { return nil }
+        return year
     }
 }
 
@@ -87,7 +95,8 @@ public struct VerifyCitizenResponse: Codable, Sendable, Hashable {
         self.mismatches = mismatches
     }
 
-    /// Compares a request with the register's record (names and places Vietnamese-aware, date exact).
+    /// Compares a request with the register's record (names and places Vietnamese-aware, date exact; a year-only
+    /// submitted date is compared with the register's year, and a difference reports the register's full date).
     public static func compare(_ request: VerifyCitizenRequest, with record: PopulationSOAP.Citizen) -> VerifyCitizenResponse {
         var mismatches: [FieldMismatch] = []
         func compareText(_ field: VerifiedField, _ submitted: String?, _ registered: String?) {
@@ -98,9 +107,15 @@ public struct VerifyCitizenResponse: Codable, Sendable, Hashable {
             }
         }
         compareText(.fullName, request.fullName, record.fullName)
-        let submittedDate = (try? CalendarDate(iso: request.dateOfBirth))?.iso ?? request.dateOfBirth
-        let registeredDate = (try? CalendarDate(iso: record.dateOfBirth))?.iso ?? record.dateOfBirth
-        if submittedDate != registeredDate {
+        let registered = try? CalendarDate(iso: record.dateOfBirth)
+        let registeredDate = registered?.iso ?? record.dateOfBirth
+        let differs: Bool
+        if let year = VerifyCitizenRequest.birthYear(request.dateOfBirth) {
+            differs = registered?.year != year
+        } else {
+            differs = ((try? CalendarDate(iso: request.dateOfBirth))?.iso ?? request.dateOfBirth) != registeredDate
+        }
+        if differs {
             mismatches.append(FieldMismatch(field: .dateOfBirth, submitted: request.dateOfBirth, registered: registeredDate))
         }
         compareText(.hometown, request.hometown, record.hometown)
@@ -298,12 +313,12 @@ public enum ContractValidation {
         }
     }
 
-    /// A `YYYY-MM-DD` date.
-    public static func date(_ text: String, field: String) throws(GatewayProblem) -> CalendarDate {
+    /// A `YYYY-MM-DD` date; `orYear` names the year-only form in the problem for fields that accept it.
+    public static func date(_ text: String, field: String, orYear: Bool = false) throws(GatewayProblem) -> CalendarDate {
         do {
             return try CalendarDate(iso: text, field: field)
         } catch {
-            throw GatewayProblem(.badRequest, detail: "\(field) must be a date YYYY-MM-DD")
+            throw GatewayProblem(.badRequest, detail: "\(field) must be a date YYYY-MM-DD\(orYear ? " or a year YYYY" : "")")
         }
     }
 

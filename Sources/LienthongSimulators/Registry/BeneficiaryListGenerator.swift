@@ -30,6 +30,8 @@ public struct BeneficiaryListGenerator: Sendable {
         case childWithoutNumber = "child-without-number"
         /// A well-formed, consistent number the register does not hold (`not_found`).
         case unknownID = "unknown-id"
+        /// The date of birth is written as the year alone, as older registers hold it (compared on the year: matches).
+        case yearOnlyBirth = "year-only-birth"
     }
 
     /// The list: header row, data rows (as text), and the defects by 1-based file row (the header is row 1).
@@ -131,6 +133,9 @@ public struct BeneficiaryListGenerator: Sendable {
                 guard let c = nextAdult(), let date = try? CalendarDate(iso: c.dateOfBirth),
                       let moved = try? CalendarDate(year: date.year, month: date.month, day: date.day == 1 ? 2 : 1) else { continue }
                 rows.append(row(c, dob: moved.iso))
+            case .yearOnlyBirth:
+                guard let c = nextAdult(), let date = try? CalendarDate(iso: c.dateOfBirth) else { continue }
+                rows.append(row(c, dob: String(date.year)))
             case .missingID:
                 guard let c = nextAdult() else { continue }
                 rows.append(row(c, id: .some(nil)))
