@@ -16,7 +16,7 @@ import Synchronization
 final class RegistryHost: Sendable {
     let settings: GatewayConfiguration.Registry
     let store: RegistryStore
-    let jobs = JobBoard()
+    let jobs: JobBoard
     /// Where uploads are streamed before import (under the gateway's data directory).
     let uploadDirectory: URL
     private let trustAnchorFile: String
@@ -31,6 +31,7 @@ final class RegistryHost: Sendable {
         try FileManager.default.createDirectory(
             at: URL(fileURLWithPath: settings.databaseFile).deletingLastPathComponent(), withIntermediateDirectories: true)
         store = try RegistryStore(path: settings.databaseFile, defaultBankBIN: settings.defaultBankBIN, logger: logger)
+        jobs = try JobBoard(store: store, logger: logger)
         uploadDirectory = URL(fileURLWithPath: dataDirectory).appendingPathComponent("registry-uploads")
         try FileManager.default.createDirectory(at: uploadDirectory, withIntermediateDirectories: true)
     }
@@ -69,76 +70,88 @@ final class RegistryHost: Sendable {
     }
 }
 
-/// A background run of the registry (`verify`, `accounts`, `open-accounts`, `results`).
-struct RegistryJob: Sendable, Codable, Equatable {
-    /// Where a job stands.
-    enum State: String, Sendable, Codable {
-        case running, done, interrupted, failed
+/// The registry's jobs: one running job per kind and batch. Every change is written through to the registry
+/// database (``RegistryJob``), so a job can be read after a restart; progress reports are kept in memory and
+/// written at most once a second.
+actor JobBoard {
+    private let store: RegistryStore
+    private let logger: Logger
+    private var running: [String: RegistryJob] = [:]
+    private var tasks: [String: Task<Void, Never>] = [:]
+    private var lastWrite: [String: ContinuousClock.Instant] = [:]
+
+    /// A board over `store`'s jobs; jobs left `running` by a previous process become `interrupted` (cause `restart`).
+    init(store: RegistryStore, logger: Logger) throws {
+        self.store = store
+        self.logger = logger
+        let interrupted = try store.interruptRunningJobs(cause: "restart")
+        if interrupted > 0 { logger.notice("registry jobs interrupted by a restart", metadata: ["jobs": "\(interrupted)"]) }
     }
 
-    var id: String
-    var kind: String
-    var batch: String?
-    var period: String?
-    var state: State
-    var startedAt: Date
-    var finishedAt: Date?
-    /// Verification progress (verify jobs).
-    var progress: VerificationProgress?
-    /// Rows or messages handled by this run (accounts checked, requests sent, results recorded).
-    var processed: Int?
-    /// Why the job stopped early: `transient(503, …)`, `refused(403, …)`, a store error code, or `internal`.
-    var cause: String?
-}
-
-/// The registry's jobs, in memory: one running job per kind and batch.
-actor JobBoard {
-    private var jobs: [String: RegistryJob] = [:]
-    private var tasks: [String: Task<Void, Never>] = [:]
-
     /// Registers a running job; `409` while a job of the same kind runs for the same batch.
-    func start(kind: String, batch: String?, period: String?) throws(GatewayProblem) -> RegistryJob {
-        if jobs.values.contains(where: { $0.state == .running && $0.kind == kind && $0.batch == batch }) {
+    func start(kind: String, batch: String?, period: String?) throws -> RegistryJob {
+        if running.values.contains(where: { $0.kind == kind && $0.batch == batch }) {
             throw GatewayProblem(.conflict, detail: "a \(kind) job is already running for this batch")
         }
         let job = RegistryJob(
             id: UUID().uuidString.lowercased(), kind: kind, batch: batch, period: period, state: .running, startedAt: Date())
-        jobs[job.id] = job
+        try store.saveJob(job)
+        running[job.id] = job
         return job
     }
 
     /// Keeps the task running `id`, so shutdown can cancel it.
     func attach(_ id: String, task: Task<Void, Never>) {
-        if jobs[id]?.state == .running { tasks[id] = task }
+        if running[id] != nil { tasks[id] = task }
     }
 
     /// Newer verification progress of a running job (late or older reports are ignored).
     func report(_ id: String, progress: VerificationProgress) {
-        guard var job = jobs[id], job.state == .running, progress.done >= (job.progress?.done ?? 0) else { return }
+        guard var job = running[id], progress.done >= (job.progress?.done ?? 0) else { return }
         job.progress = progress
-        jobs[id] = job
+        running[id] = job
+        let now = ContinuousClock.now
+        if let last = lastWrite[id], now - last < .seconds(1) { return }
+        lastWrite[id] = now
+        save(job)
     }
 
     /// Ends a job.
     func finish(_ id: String, state: RegistryJob.State, progress: VerificationProgress? = nil, processed: Int? = nil, cause: String? = nil) {
-        guard var job = jobs[id] else { return }
+        guard var job = running.removeValue(forKey: id) else { return }
         job.state = state
         job.finishedAt = Date()
         if let progress { job.progress = progress }
         job.processed = processed ?? job.processed
         job.cause = cause
-        jobs[id] = job
         tasks[id] = nil
+        lastWrite[id] = nil
+        save(job)
     }
 
-    /// One job.
-    func job(_ id: String) -> RegistryJob? { jobs[id] }
+    /// One job: a running one as this process sees it, any other from the database.
+    func job(_ id: String) throws -> RegistryJob? {
+        if let job = running[id] { return job }
+        return try store.job(id: id)
+    }
+
+    /// The latest jobs, newest first (running ones with their live progress).
+    func latest(limit: Int = 50) throws -> [RegistryJob] {
+        try store.jobs(limit: limit).map { running[$0.id] ?? $0 }
+    }
 
     /// Cancels every running job (gateway shutdown); they end as interrupted and can be started again.
     func cancelAll() async {
-        let running = Array(tasks.values)
-        for task in running { task.cancel() }
-        for task in running { await task.value }
+        let active = Array(tasks.values)
+        for task in active { task.cancel() }
+        for task in active { await task.value }
+    }
+
+    /// Writes `job`; a failed write is logged (the job's work is in the store either way; only its record lags).
+    private func save(_ job: RegistryJob) {
+        do { try store.saveJob(job) } catch {
+            logger.error("registry job record not written", metadata: ["job": "\(job.id)", "error": "\(type(of: error))"])
+        }
     }
 }
 
@@ -148,7 +161,8 @@ actor JobBoard {
 ///   to a temporary file and imported all or nothing → `201` batch summary; `400` names file, row, column, reason.
 /// - `GET /v1/asxh/batches`, `GET /v1/asxh/batches/{id}` (summary and verification progress).
 /// - `POST /v1/asxh/batches/{id}/verify`, `POST .../accounts?period=`, `POST .../open-accounts?period=`,
-///   `POST /v1/asxh/results` → `202 { job }`; `GET /v1/asxh/jobs/{id}` → the job.
+///   `POST /v1/asxh/results` → `202 { job }`; `GET /v1/asxh/jobs/{id}` → the job; `GET /v1/asxh/jobs` → the latest
+///   50 (kept in the registry database: a restart leaves them readable, running ones `interrupted`).
 /// - `GET /v1/asxh/batches/{id}/discrepancies[?period=]`, `GET /v1/asxh/batches/{id}/payments?period=`.
 ///
 /// Every request carries `X-User-Id` and is audited by ``ExchangeMiddleware`` with target `asxh`.
@@ -184,9 +198,13 @@ struct RegistryRoutes {
         group.post("results") { request, context in
             try await startJob(request, context, kind: "results", needsPeriod: false)
         }
+        group.get("jobs") { request, context in
+            _ = try admit(request, context, action: "asxh.jobs")
+            return try Self.json(["jobs": try await mapped { try await host.jobs.latest() }], status: .ok)
+        }
         group.get("jobs/:id") { request, context in
             _ = try admit(request, context, action: "asxh.job")
-            guard let id = context.parameters.get("id"), let job = await host.jobs.job(id) else {
+            guard let id = context.parameters.get("id"), let job = try await mapped({ try await host.jobs.job(id) }) else {
                 throw GatewayProblem(.notFound, detail: "no such job")
             }
             return try Self.json(job, status: .ok)
@@ -362,6 +380,11 @@ struct RegistryRoutes {
     /// Runs a store call, turning its errors into problems.
     func mapped<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let error as RegistryStoreError { throw Self.problem(error) }
+    }
+
+    /// Runs an asynchronous store call, turning its errors into problems.
+    func mapped<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch let error as RegistryStoreError { throw Self.problem(error) }
     }
 
     static func problem(_ error: RegistryStoreError) -> GatewayProblem {

@@ -50,7 +50,8 @@ public struct RegistryRuns: Sendable {
         let store = self.store
         try await drain(
             concurrency: concurrency,
-            next: { limit in try store.pendingVerifications(batch: batch, limit: limit) },
+            next: { after, limit in try store.pendingVerifications(batch: batch, afterRow: after, limit: limit) },
+            row: { $0.row },
             call: { task in try await gateway.verify(task) },
             record: { results in try store.recordVerifications(batch: batch, results: results.map { ($0.0.row, $0.1) }) },
             progress: { progress(try store.verificationProgress(batch: batch)) })
@@ -67,7 +68,8 @@ public struct RegistryRuns: Sendable {
         let store = self.store
         return try await drain(
             concurrency: concurrency,
-            next: { limit in try store.pendingAccountChecks(batch: batch, period: period, limit: limit) },
+            next: { after, limit in try store.pendingAccountChecks(batch: batch, period: period, afterRow: after, limit: limit) },
+            row: { $0.row },
             call: { task in try await gateway.verifyAccount(task) },
             record: { results in
                 for (task, result) in results {
@@ -131,58 +133,85 @@ public struct RegistryRuns: Sendable {
         return uuid.uuidString.lowercased()
     }
 
-    /// Takes waves of pending tasks and runs each wave's calls `concurrency` at a time, recording a wave's results
-    /// together (one transaction, one fsync) when its calls are done; stops after a wave in which a call failed
-    /// transiently (those tasks stay pending, the others are recorded) or when nothing is pending. Returns the
-    /// results recorded. A crash loses at most the unrecorded results of one wave, whose calls are made again.
+    /// Runs the pending tasks' calls `concurrency` at a time in a sliding window: the next page of tasks is read
+    /// (after the last row read) while calls are in flight, and results are recorded together (one transaction, one
+    /// fsync) every `concurrency × 16` results and at the end. A transient failure stops new calls; the calls in
+    /// flight finish, every success is recorded, and ``Interrupted`` is thrown (failed rows stay pending). Returns
+    /// the results recorded. A crash loses at most one unrecorded group of results, whose calls are made again.
     @discardableResult
     private func drain<Task: Sendable, Result: Sendable>(
         concurrency: Int,
-        next: @Sendable (Int) throws -> [Task],
+        next: @Sendable (_ afterRow: Int, _ limit: Int) throws -> [Task],
+        row: @Sendable (Task) -> Int,
         call: @escaping @Sendable (Task) async throws -> Result,
         record: @Sendable ([(Task, Result)]) throws -> Void,
         progress: @Sendable () throws -> Void
     ) async throws -> Int {
         let width = max(1, concurrency)
+        let page = width * 16
         var completed = 0
-        while true {
-            let wave = try next(width * 16)
-            if wave.isEmpty { return completed }
-            var failure: RegistryGateway.RegistryCallError?
-            var results: [(Task, Result)] = []
-            try await withThrowingTaskGroup(of: (Int, Swift.Result<Result, RegistryGateway.RegistryCallError>).self) { group in
-                var index = 0
-                func start() {
-                    guard index < wave.count else { return }
-                    let task = wave[index]
-                    let position = index
-                    group.addTask {
-                        do {
-                            return (position, .success(try await call(task)))
-                        } catch {
-                            return (position, .failure(error as? RegistryGateway.RegistryCallError ?? .transient(status: 0, problem: nil)))
-                        }
-                    }
-                    index += 1
-                }
-                for _ in 0..<min(width, wave.count) { start() }
-                while let (position, outcome) = try await group.next() {
-                    switch outcome {
-                    case .success(let value):
-                        results.append((wave[position], value))
-                    case .failure(let error):
-                        failure = failure ?? error
-                    }
-                    if failure == nil { start() }
-                }
-            }
+        var queued: [Task] = []
+        var queuedIndex = 0
+        var lastRow = 0
+        var exhausted = false
+        var failure: RegistryGateway.RegistryCallError?
+        var results: [(Task, Result)] = []
+        var lastProgress = ContinuousClock.now
+
+        func flush() throws {
+            guard !results.isEmpty else { return }
             try record(results)
             completed += results.count
-            try progress()
-            if let failure {
-                logger.warning("run interrupted", metadata: ["completed": "\(completed)", "cause": "\(failure)"])
-                throw Interrupted(completed: completed, cause: failure)
+            results.removeAll(keepingCapacity: true)
+            // Progress counts the whole batch: at most once a second, and at the end.
+            if ContinuousClock.now - lastProgress >= .seconds(1) {
+                lastProgress = ContinuousClock.now
+                try progress()
             }
         }
+        /// The next task to call, reading a page ahead when the queue runs low.
+        func take() throws -> Task? {
+            if queued.count - queuedIndex < width, !exhausted {
+                let more = try next(lastRow, page)
+                if more.isEmpty { exhausted = true }
+                if let last = more.last { lastRow = row(last) }
+                queued.removeFirst(queuedIndex)
+                queuedIndex = 0
+                queued += more
+            }
+            guard queuedIndex < queued.count else { return nil }
+            defer { queuedIndex += 1 }
+            return queued[queuedIndex]
+        }
+
+        try await withThrowingTaskGroup(of: (Task, Swift.Result<Result, RegistryGateway.RegistryCallError>).self) { group in
+            func start() throws -> Bool {
+                guard failure == nil, let task = try take() else { return false }
+                group.addTask {
+                    do {
+                        return (task, .success(try await call(task)))
+                    } catch {
+                        return (task, .failure(error as? RegistryGateway.RegistryCallError ?? .transient(status: 0, problem: nil)))
+                    }
+                }
+                return true
+            }
+            for _ in 0..<width where try start() {}
+            while let (task, outcome) = try await group.next() {
+                switch outcome {
+                case .success(let value): results.append((task, value))
+                case .failure(let error): failure = failure ?? error
+                }
+                if results.count >= page { try flush() }
+                _ = try start()
+            }
+        }
+        try flush()
+        try progress()
+        if let failure {
+            logger.warning("run interrupted", metadata: ["completed": "\(completed)", "cause": "\(failure)"])
+            throw Interrupted(completed: completed, cause: failure)
+        }
+        return completed
     }
 }

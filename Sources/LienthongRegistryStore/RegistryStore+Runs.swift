@@ -7,18 +7,20 @@ extension RegistryStore {
     // MARK: - Verification
 
     /// Up to `limit` rows of `batch` still to verify (disposition verify or request-personal-id, no result yet),
-    /// in row order. A run that stopped resumes by asking again.
+    /// in row order, after row `afterRow` (a run pages forward while earlier rows' calls are in flight). A run that
+    /// stopped resumes by asking again from the start.
     ///
     /// - Throws: ``RegistryStoreError`` `notFound` for an unknown batch.
-    public func pendingVerifications(batch: String, limit: Int) throws -> [VerificationTask] {
+    public func pendingVerifications(batch: String, afterRow: Int = 0, limit: Int) throws -> [VerificationTask] {
         try pool.read { db in
             try Self.requireBatch(db, batch)
             let decoder = JSONDecoder()
             let rows = try Row.fetchAll(db, sql: """
                 SELECT \(StoredRow.columns) FROM registry_row r
                 WHERE r.batch_id = ? AND r.verification_status IS NULL AND r.disposition <> 'return-to-commune'
+                  AND r."row" > ?
                 ORDER BY r."row" LIMIT ?
-                """, arguments: [batch, max(0, limit)])
+                """, arguments: [batch, afterRow, max(0, limit)])
             return try rows.map { row in
                 let stored = try StoredRow(row, decoder: decoder)
                 let draft = stored.submitted
@@ -116,10 +118,10 @@ extension RegistryStore {
     // MARK: - Accounts per period
 
     /// Up to `limit` verified rows (matched, mismatch, number assigned) of `batch` with an account and no account
-    /// check for `period` (`YYYY-MM`), in row order.
+    /// check for `period` (`YYYY-MM`), in row order, after row `afterRow`.
     ///
     /// - Throws: ``RegistryStoreError`` `notFound`, `invalidArgument` (period).
-    public func pendingAccountChecks(batch: String, period: String, limit: Int) throws -> [AccountCheckTask] {
+    public func pendingAccountChecks(batch: String, period: String, afterRow: Int = 0, limit: Int) throws -> [AccountCheckTask] {
         _ = try Self.checkPeriod(period)
         return try pool.read { db in
             try Self.requireBatch(db, batch)
@@ -130,8 +132,9 @@ extension RegistryStore {
                   AND r.account_number IS NOT NULL
                   AND NOT EXISTS (SELECT 1 FROM registry_account_check c
                                   WHERE c.batch_id = r.batch_id AND c."row" = r."row" AND c.period = ?)
+                  AND r."row" > ?
                 ORDER BY r."row" LIMIT ?
-                """, arguments: [batch, period, max(0, limit)])
+                """, arguments: [batch, period, afterRow, max(0, limit)])
             return try rows.compactMap { row -> AccountCheckTask? in
                 let draft = try StoredRow(row, decoder: decoder).effective
                 guard let account = draft.effectiveAccountNumber else { return nil }

@@ -32,7 +32,8 @@ public import Logging
 /// - `registry_account_check(batch_id, row, period, result, registered_name, checked_at)`, key
 ///   `(batch_id, row, period)`;
 /// - `registry_opening(request_ref PK, batch_id, row, period, bank_bin, message_id, status, account_id,
-///   reason_code, reason, sent_at, updated_on)`, unique `(batch_id, row)`.
+///   reason_code, reason, sent_at, updated_on)`, unique `(batch_id, row)`;
+/// - (`registry-v2-jobs`) `registry_job(id PK, started_at, state, document JSON)`: background runs (``RegistryJob``).
 public final class RegistryStore: Sendable {
     let pool: DatabasePool
     let logger: Logger
@@ -119,6 +120,17 @@ public final class RegistryStore: Sendable {
                     "updated_on" TEXT,
                     UNIQUE ("batch_id", "row")
                 );
+                """)
+        }
+        migrator.registerMigration("registry-v2-jobs") { db in
+            try db.execute(sql: """
+                CREATE TABLE registry_job (
+                    "id" TEXT PRIMARY KEY NOT NULL,
+                    "started_at" INTEGER NOT NULL,
+                    "state" TEXT NOT NULL,
+                    "document" BLOB NOT NULL
+                );
+                CREATE INDEX registry_job_started ON registry_job ("started_at");
                 """)
         }
         try migrator.migrate(pool)

@@ -12,16 +12,7 @@ import XCTest
 /// reaches the recipient, nothing unknown does, and the audit chain verifies.
 /// `LIENTHONG_CRASH_ITERATIONS` sets the number of kill/restart rounds (default 2 in CI).
 final class CrashRecoveryTests: XCTestCase {
-    func binary() throws -> URL {
-        // The test bundle sits next to the products of the same build.
-        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let bundle = Bundle(for: Self.self).bundleURL
-        let candidates = [runner, bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("lienthong") }
-        guard let candidate = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-            throw XCTSkip("the lienthong executable is not built next to the tests (\(candidates[0].path)); run `swift build` first")
-        }
-        return candidate
-    }
+    func binary() throws -> URL { try lienthongExecutable() }
 
     static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

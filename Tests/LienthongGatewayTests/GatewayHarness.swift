@@ -9,6 +9,7 @@ import LienthongSimulators
 import Logging
 import NIOSSL
 import X509
+import XCTest
 
 /// A real gateway and a real population simulator on 127.0.0.1 ephemeral ports, with an example PKI
 /// and a set of deliberately bad client certificates, in a temporary folder.
@@ -306,4 +307,16 @@ final class GatewayHarness: @unchecked Sendable {
         for task in tasks { _ = await task.result }
         try? FileManager.default.removeItem(at: dir)
     }
+}
+
+/// The `lienthong` executable of the same build as the tests (it sits next to the test bundle); skips the test when
+/// it has not been built.
+func lienthongExecutable() throws -> URL {
+    let runner = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let bundle = Bundle(for: CrashRecoveryTests.self).bundleURL
+    let candidates = [runner, bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("lienthong") }
+    guard let candidate = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+        throw XCTSkip("the lienthong executable is not built next to the tests (\(candidates[0].path)); run `swift build` first")
+    }
+    return candidate
 }

@@ -100,6 +100,9 @@ final class RegistryAPITests: XCTestCase {
         let progress = try XCTUnwrap(final["progress"] as? [String: Any])
         XCTAssertEqual(progress["done"] as? Int, progress["total"] as? Int)
         XCTAssertEqual((progress["byStatus"] as? [String: Any])?["not_found"] as? Int, 1, "the unknown number")
+        let jobsAnswer = try await get(labour, "/v1/asxh/jobs")
+        let jobs = try XCTUnwrap(try object(jobsAnswer.body)["jobs"] as? [[String: Any]])
+        XCTAssertTrue(jobs.contains { $0["id"] as? String == jobID && $0["state"] as? String == "done" }, "the job is listed")
         let view = try object(try await get(labour, "/v1/asxh/batches/\(batch)").body)
         XCTAssertEqual((view["verification"] as? [String: Any])?["done"] as? Int, progress["total"] as? Int)
 
