@@ -82,6 +82,7 @@ let package = Package(
         .target(name: "LienthongGateway", dependencies: [
             "LienthongCore", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongAdapters", "LienthongQueue",
             "LienthongClient", "LienthongRegistryStore", "LienthongRegistryService",
+            "LienthongLabor", "LienthongLaborStore", "LienthongConsole",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -123,9 +124,21 @@ let package = Package(
         // partner API with the labour department's certificate, so every call is authorised and audited like any partner's.
         .target(name: "LienthongRegistryService", dependencies: [
             "LienthongCore", "LienthongRegistry", "LienthongRegistryStore", "LienthongClient", "LienthongAdapters",
+            "LienthongLabor", "LienthongLaborStore",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
+        // Labour analysis (no I/O): worker records (form 01), survey-file columns, analysis snapshots, cross-tabs with
+        // small-cell suppression, indicators.
+        .target(name: "LienthongLabor", dependencies: ["LienthongCore", "LienthongTabular", "LienthongRegistry"], swiftSettings: strict),
+        // The labour records' storage (SQLite): history per person and as-of date, survey import (atomic), snapshots.
+        .target(name: "LienthongLaborStore", dependencies: [
+            "LienthongCore", "LienthongTabular", "LienthongLabor",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        // The operator console (no I/O): HTML pages and SVG charts rendered on the server from view models.
+        .target(name: "LienthongConsole", dependencies: ["LienthongCore"], swiftSettings: strict),
         // Partner conformance kit: a contract's scenarios run against a partner's endpoint (bank, NAPAS, VSS).
         .target(name: "LienthongConformance", dependencies: [
             "LienthongCore", "LienthongPKI", "LienthongAdapters",
@@ -138,6 +151,7 @@ let package = Package(
             "LienthongCore", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongAdapters",
             "LienthongGateway", "LienthongSimulators", "LienthongClient", "LienthongQueue", "LienthongConformance",
             "LienthongRegistry", "LienthongRegistryStore", "LienthongRegistryService", "LienthongTabular",
+            "LienthongLabor", "LienthongLaborStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -145,6 +159,11 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
         .testTarget(name: "LienthongCoreTests", dependencies: ["LienthongCore"]),
+        .testTarget(name: "LienthongLaborTests", dependencies: ["LienthongLabor", "LienthongRegistry", "LienthongTabular", "LienthongCore"]),
+        .testTarget(name: "LienthongLaborStoreTests", dependencies: [
+            "LienthongLaborStore", "LienthongLabor", "LienthongTabular", "LienthongCore",
+        ]),
+        .testTarget(name: "LienthongConsoleTests", dependencies: ["LienthongConsole", "LienthongCore"]),
         .testTarget(name: "LienthongConfigTests", dependencies: ["LienthongConfig", "LienthongCore"]),
         .testTarget(name: "LienthongPKITests", dependencies: ["LienthongPKI"]),
         .testTarget(name: "LienthongAuditTests", dependencies: ["LienthongAudit"]),

@@ -148,7 +148,7 @@ private struct Reader {
     }
 
     mutating func read(_ root: TOMLTable, environment env: [String: String]) -> GatewayConfiguration {
-        let known: Set<String> = ["gateway", "partner", "admin", "outbound", "audit", "storage", "upstreams", "purposes", "members", "queue", "directory", "registry"]
+        let known: Set<String> = ["gateway", "partner", "admin", "outbound", "audit", "storage", "upstreams", "purposes", "members", "queue", "directory", "registry", "labor"]
         for key in root.keys where !known.contains(key) { problem(key, "unknown section") }
 
         let g = section(root, "gateway", allowed: ["operator", "data_dir", "log_level"])
@@ -177,10 +177,16 @@ private struct Reader {
         partner.rateLimitPerSecond = Double(int(p, "partner", "rate_limit_per_second", default: 0, range: 0...1_000_000))
         partner.rateLimitBurst = Double(int(p, "partner", "rate_limit_burst", default: 0, range: 0...10_000_000))
 
-        let a = section(root, "admin", allowed: ["listen"])
-        let admin = GatewayConfiguration.AdminListener(
+        let a = section(root, "admin", allowed: ["listen", "console_token_file"])
+        var admin = GatewayConfiguration.AdminListener(
             listen: hostPort(env["LIENTHONG_ADMIN_LISTEN"] ?? string(a, "admin", "listen", default: "127.0.0.1:9090"), key: "admin.listen")
         )
+        if a?["console_token_file"] != nil {
+            admin.consoleTokenFile = path(string(a, "admin", "console_token_file", default: nil), key: "admin.console_token_file", mustExist: true)
+        }
+        if !admin.listen.isLoopback, admin.consoleTokenFile == nil {
+            problem("admin.console_token_file", "is required when admin.listen is not a loopback address (the console needs an operator token)")
+        }
 
         let o = section(root, "outbound", allowed: ["certificate", "private_key", "trust_anchors", "max_connections_per_host"])
         let outbound = GatewayConfiguration.Outbound(
@@ -309,7 +315,49 @@ private struct Reader {
         config.queue = queue(root)
         config.banks = directory(root)
         config.registry = registry(root, dataDirectory: dataDir)
+        config.labor = labor(root, dataDirectory: dataDir)
         return config
+    }
+
+    /// `[labor]`: labour analysis beside the gateway (optional).
+    mutating func labor(_ root: TOMLTable, dataDirectory: String) -> GatewayConfiguration.Labor? {
+        guard let l = section(root, "labor", allowed: [
+            "database", "member", "certificate", "private_key", "users", "ioc_member", "age_bands", "suppression_threshold",
+            "ingest_interval_seconds", "max_upload_bytes",
+        ]) else { return nil }
+        let database = path(string(l, "labor", "database", default: dataDirectory + "/labor.sqlite"), key: "labor.database", mustExist: false)
+        let memberText = string(l, "labor", "member", default: "gov.labour.dongnai")
+        let member = try? MemberID(memberText)
+        if member == nil { problem("labor.member", "is not a member id") }
+        let certificate = path(string(l, "labor", "certificate", default: nil), key: "labor.certificate", mustExist: true)
+        let privateKey = path(string(l, "labor", "private_key", default: nil), key: "labor.private_key", mustExist: true)
+        let users = strings(l, "labor", "users", default: [memberText])
+        for (i, entry) in users.enumerated() {
+            let id = entry.hasSuffix(".*") ? String(entry.dropLast(2)) : entry
+            if (try? MemberID(id)) == nil { problem("labor.users[\(i)]", "must be a member id or a prefix ending in .*") }
+        }
+        let ioc = try? MemberID(string(l, "labor", "ioc_member", default: "gov.ioc.dongnai"))
+        if ioc == nil { problem("labor.ioc_member", "is not a member id") }
+        var bands: [Int] = []
+        if let raw = l["age_bands"] {
+            if let array = raw.array, array.allSatisfy({ $0.int != nil }) {
+                bands = array.compactMap { $0.int }
+            } else {
+                problem("labor.age_bands", "must be an array of integers")
+            }
+        } else {
+            bands = [15, 25, 35, 45, 55, 65]
+        }
+        if bands.isEmpty || bands.first.map({ $0 < 15 }) == true || zip(bands, bands.dropFirst()).contains(where: { $0 >= $1 }) || bands.contains(where: { $0 > 120 }) {
+            problem("labor.age_bands", "must be increasing lower bounds from 15 to 120 (e.g. [15, 25, 35, 45, 55, 65])")
+        }
+        let threshold = int(l, "labor", "suppression_threshold", default: 5, range: 1...1000)
+        let interval = int(l, "labor", "ingest_interval_seconds", default: 0, range: 0...86_400)
+        let maxUpload = int(l, "labor", "max_upload_bytes", default: 64 << 20, range: 1024...(4 << 30))
+        guard let member, let ioc else { return nil }   // reported above
+        return .init(
+            databaseFile: database, member: member, certificateFile: certificate, privateKeyFile: privateKey, users: users,
+            iocMember: ioc, ageBands: bands, suppressionThreshold: threshold, ingestIntervalSeconds: interval, maxUploadBytes: maxUpload)
     }
 
     /// `[registry]`: the social-security registry beside the gateway (optional).

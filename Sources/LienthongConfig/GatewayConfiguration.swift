@@ -35,6 +35,60 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var banks: BankCatalog = .standard
     /// The social-security registry hosted beside the gateway (SPEC §6), when `[registry]` is present.
     public var registry: Registry?
+    /// Labour analysis hosted beside the gateway (SPEC §7), when `[labor]` is present.
+    public var labor: Labor?
+
+    /// Labour analysis (`[labor]`, SPEC §7): the labour department's worker records and their analysis, served on
+    /// `/v1/labor/...`. Like the registry it calls the gateway as ``member`` over loopback mTLS (identity checks,
+    /// its inbox of `labor.worker-records` and `vss.participant-sync`).
+    public struct Labor: Sendable, Equatable {
+        /// The labour records database (SQLite), default `<data_dir>/labor.sqlite`.
+        public var databaseFile: String
+        /// The member the labour system acts as, default `gov.labour.dongnai`.
+        public var member: MemberID
+        /// That member's client certificate (PEM).
+        public var certificateFile: String
+        /// That member's private key (PEM).
+        public var privateKeyFile: String
+        /// Who may read analyses, export and upload surveys: member ids or prefixes ending in `.*`; default ``member``.
+        public var users: [String]
+        /// The provincial operations centre, the only member that may read the IOC feed; default `gov.ioc.dongnai`.
+        public var iocMember: MemberID
+        /// Lower bounds of the age bands, default 15, 25, 35, 45, 55, 65.
+        public var ageBands: [Int]
+        /// Cells under this many people are suppressed, default 5.
+        public var suppressionThreshold: Int
+        /// Seconds between background rounds of taking the inbox and verifying new identities; 0 (default) = only
+        /// when asked (`lienthong labor ingest|verify`, `POST /v1/labor/ingest`).
+        public var ingestIntervalSeconds: Int
+        /// Largest accepted survey upload in bytes, default 64 MiB.
+        public var maxUploadBytes: Int
+
+        /// Creates the settings.
+        public init(
+            databaseFile: String, member: MemberID, certificateFile: String, privateKeyFile: String, users: [String],
+            iocMember: MemberID, ageBands: [Int] = [15, 25, 35, 45, 55, 65], suppressionThreshold: Int = 5,
+            ingestIntervalSeconds: Int = 0, maxUploadBytes: Int = 64 << 20
+        ) {
+            self.databaseFile = databaseFile
+            self.member = member
+            self.certificateFile = certificateFile
+            self.privateKeyFile = privateKeyFile
+            self.users = users
+            self.iocMember = iocMember
+            self.ageBands = ageBands
+            self.suppressionThreshold = suppressionThreshold
+            self.ingestIntervalSeconds = ingestIntervalSeconds
+            self.maxUploadBytes = maxUploadBytes
+        }
+
+        /// Whether `caller` may use the labour API (the IOC feed has its own rule).
+        public func allows(_ caller: MemberID) -> Bool {
+            users.contains { entry in
+                entry.hasSuffix(".*") ? caller.value.hasPrefix(String(entry.dropLast(1))) : entry == caller.value
+            }
+        }
+    }
 
     /// The social-security registry (`[registry]`, SPEC §6): a member system of the labour department hosted beside
     /// the gateway, serving `/v1/asxh/...` on the partner listener. Its own calls go through the gateway's partner
@@ -117,6 +171,9 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public struct AdminListener: Sendable, Equatable {
         /// Bind address, default `127.0.0.1:9090`.
         public var listen: HostPort
+        /// File holding the operator token the console (`/console`) asks for (`console_token_file`). Required when
+        /// ``listen`` is not a loopback address; when set, it is asked for on loopback too.
+        public var consoleTokenFile: String? = nil
     }
 
     /// Outbound mTLS identity of the gateway.

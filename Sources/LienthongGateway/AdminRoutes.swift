@@ -3,10 +3,14 @@ import Hummingbird
 import LienthongQueue
 import NIOCore
 
-/// The admin listener: `/healthz`, `/readyz`, `/metrics` (SPEC §2). The console joins here later.
+/// The admin listener: `/healthz`, `/readyz`, `/metrics` (SPEC §2) and the operator console (SPEC §8).
 struct AdminRoutes {
     let runtime: GatewayRuntime
     let queue: SQLiteQueueStore
+    /// The social-security registry, when configured (console: batches and jobs).
+    let registry: RegistryHost?
+    /// Labour analysis, when configured (console: the labour dashboard).
+    let labor: LaborHost?
 
     func router() -> Router<BasicRequestContext> {
         let router = Router()

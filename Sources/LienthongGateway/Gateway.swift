@@ -44,6 +44,8 @@ public final class Gateway: Sendable {
     private let runningGroup = Mutex<ServiceGroup?>(nil)
     /// The social-security registry served on `/v1/asxh`, when `[registry]` is configured.
     private let registry: RegistryHost?
+    /// Labour analysis served on `/v1/labor`, when `[labor]` is configured.
+    private let labor: LaborHost?
 
     /// Opens storage, loads keys and certificates, and prepares the upstream client.
     /// Nothing listens until ``run(handleSignals:onReady:)``.
@@ -106,6 +108,11 @@ public final class Gateway: Sendable {
                 settings: $0, dataDirectory: configuration.gateway.dataDirectory,
                 trustAnchorFile: configuration.partner.trustAnchorFiles.first ?? "", logger: logger)
         }
+        labor = try configuration.labor.map {
+            try LaborHost(
+                settings: $0, dataDirectory: configuration.gateway.dataDirectory,
+                trustAnchorFile: configuration.partner.trustAnchorFiles.first ?? "", logger: logger)
+        }
     }
 
     /// Stops a running gateway gracefully: listeners stop accepting, in-flight requests finish,
@@ -132,6 +139,8 @@ public final class Gateway: Sendable {
         AccountOpeningRoutes(ledger: ledger).register(on: router)
         let registry = self.registry
         if let registry { RegistryRoutes(host: registry).register(on: router) }
+        let labor = self.labor
+        if let labor { LaborRoutes(host: labor).register(on: router) }
 
         let sslContext = partnerSSLContext
         let idle = TimeAmount.seconds(Int64(configuration.partner.idleTimeoutSeconds))
@@ -150,12 +159,13 @@ public final class Gateway: Sendable {
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 registry?.partnerListening(port: port)
+                labor?.partnerListening(port: port)
                 await ports.set(partner: port)
             },
             logger: runtime.logger)
 
         let admin = Application(
-            router: AdminRoutes(runtime: runtime, queue: queue).router(),
+            router: AdminRoutes(runtime: runtime, queue: queue, registry: registry, labor: labor).router(),
             configuration: .init(
                 address: .hostname(configuration.admin.listen.host, port: configuration.admin.listen.port),
                 serverName: "lienthong-admin"),
@@ -180,10 +190,12 @@ public final class Gateway: Sendable {
             try await group.run()
         } catch {
             await registry?.shutdown()
+            await labor?.shutdown()
             try? await httpClient.shutdown()
             throw error
         }
         await registry?.shutdown()
+        await labor?.shutdown()
         try await httpClient.shutdown()
         runtime.logger.info("gateway stopped")
     }

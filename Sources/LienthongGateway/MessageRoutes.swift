@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import LienthongConfig
 import LienthongCore
+import LienthongLabor
 import LienthongQueue
 import NIOCore
 
@@ -14,7 +15,8 @@ import NIOCore
 /// and the recipient receives exactly the canonical bytes.
 ///
 /// Two message types get more than the payload contract, inside the accepting transaction:
-/// - `vss.participant-sync` is checked record by record (``ParticipantSync``): the refused records are reported to
+/// - `vss.participant-sync` and `labor.worker-records` are checked record by record (``ParticipantSync``,
+///   `WorkerRecordsPayload.validate`): the refused records are reported to
 ///   the sender (in the `202` answer and in `GET /v1/messages/{id}`) and only the accepted ones are delivered;
 /// - `asxh.account-opening-request` and `-result` are correlated by the ``AccountOpeningLedger``.
 struct MessageRoutes {
@@ -93,12 +95,11 @@ struct MessageRoutes {
         var idempotencyBytes: [UInt8]?
         var steps: [SQLiteQueueStore.Admission] = []
         var validation: SyncValidationView?
-        if envelope.type == ParticipantSync.messageType {
-            let report = ParticipantSync.validate(envelope.payloadValue, today: Self.today(now))
+        if let (kind, report) = Self.recordCheck(type: envelope.type, payload: envelope.payloadValue, today: Self.today(now)) {
             let view = SyncValidationView(report)
             guard !report.isBatchRefused, !report.accepted.isEmpty, case .object(var object) = envelope.payloadValue else {
                 let first = report.refused.first.map { " (first: \($0.description))" } ?? ""
-                throw GatewayProblem(.badRequest, detail: "no record of the participant sync passed validation: \(report.refused.count) refused\(first)")
+                throw GatewayProblem(.badRequest, detail: "no record of the \(kind) passed validation: \(report.refused.count) refused\(first)")
             }
             object["records"] = .array(report.accepted)
             stored = JCS.canonicalize(.object(object))
@@ -145,6 +146,16 @@ struct MessageRoutes {
     }
 
     /// The date in Vietnam (UTC+7, no daylight saving) at `now`.
+    /// The record-by-record check of a message type whose payload is a list of records (`vss.participant-sync`,
+    /// `labor.worker-records`), with the words naming it in problems; `nil` for other types.
+    static func recordCheck(type: String, payload: JSONValue, today: CalendarDate) -> (String, ParticipantSync.Report)? {
+        switch type {
+        case ParticipantSync.messageType: ("participant sync", ParticipantSync.validate(payload, today: today))
+        case WorkerRecordsPayload.messageType: ("worker records", WorkerRecordsPayload.validate(payload, today: today))
+        default: nil
+        }
+    }
+
     static func today(_ now: Date) -> CalendarDate {
         CalendarDate.inVietnam(secondsSince1970: now.timeIntervalSince1970)
     }

@@ -19,15 +19,14 @@ final class RegistryHost: Sendable {
     let jobs: JobBoard
     /// Where uploads are streamed before import (under the gateway's data directory).
     let uploadDirectory: URL
-    private let trustAnchorFile: String
     private let logger: Logger
-    private let partnerPort = Mutex<Int?>(nil)
-    private let client = Mutex<PartnerClient?>(nil)
+    private let client: LoopbackMemberClient
 
     init(settings: GatewayConfiguration.Registry, dataDirectory: String, trustAnchorFile: String, logger: Logger) throws {
         self.settings = settings
-        self.trustAnchorFile = trustAnchorFile
         self.logger = logger
+        client = LoopbackMemberClient(
+            certificateFile: settings.certificateFile, privateKeyFile: settings.privateKeyFile, trustAnchorFile: trustAnchorFile)
         try FileManager.default.createDirectory(
             at: URL(fileURLWithPath: settings.databaseFile).deletingLastPathComponent(), withIntermediateDirectories: true)
         store = try RegistryStore(path: settings.databaseFile, defaultBankBIN: settings.defaultBankBIN, logger: logger)
@@ -37,36 +36,17 @@ final class RegistryHost: Sendable {
     }
 
     /// Records the partner listener's real port (known once it is bound).
-    func partnerListening(port: Int) { partnerPort.withLock { $0 = port } }
+    func partnerListening(port: Int) { client.partnerListening(port: port) }
 
     /// The registry's runs for `user` (the officer acting, sent as `X-User-Id` on the registry's own calls).
     func runs(user: String) throws -> RegistryRuns {
-        RegistryRuns(store: store, gateway: RegistryGateway(client: try partnerClient(), user: user), logger: logger)
-    }
-
-    /// The client of `https://127.0.0.1:<partner port>`, created on first use.
-    private func partnerClient() throws -> PartnerClient {
-        guard let port = partnerPort.withLock({ $0 }) else {
-            throw GatewayProblem(.upstreamUnavailable, detail: "the partner listener is not ready", retryAfterSeconds: 1)
-        }
-        return try client.withLock { existing in
-            if let existing { return existing }
-            let created = try PartnerClient(
-                baseURL: "https://127.0.0.1:\(port)", certificateFile: settings.certificateFile, keyFile: settings.privateKeyFile,
-                caFile: trustAnchorFile, maxConnections: 16)
-            existing = created
-            return created
-        }
+        RegistryRuns(store: store, gateway: RegistryGateway(client: try client.get(), user: user), logger: logger)
     }
 
     /// Stops running jobs and closes the client.
     func shutdown() async {
         await jobs.cancelAll()
-        let existing = client.withLock { client -> PartnerClient? in
-            defer { client = nil }
-            return client
-        }
-        try? await existing?.shutdown()
+        await client.shutdown()
     }
 }
 
@@ -164,6 +144,9 @@ actor JobBoard {
 ///   `POST /v1/asxh/results` → `202 { job }`; `GET /v1/asxh/jobs/{id}` → the job; `GET /v1/asxh/jobs` → the latest
 ///   50 (kept in the registry database: a restart leaves them readable, running ones `interrupted`).
 /// - `GET /v1/asxh/batches/{id}/discrepancies[?period=]`, `GET /v1/asxh/batches/{id}/payments?period=`.
+/// - `GET /v1/asxh/batches/{id}/reports/{report}[?period=&format=json|csv|xlsx&bank=]` with `report` one of
+///   `discrepancies`, `banks`, `cash`, `monthly` (``ReportKind``): the store's model in JSON, or the store's CSV or
+///   XLSX file with Vietnamese headers as an attachment.
 ///
 /// Every request carries `X-User-Id` and is audited by ``ExchangeMiddleware`` with target `asxh`.
 struct RegistryRoutes {
@@ -214,6 +197,9 @@ struct RegistryRoutes {
             let id = try batchID(context)
             let period = try Self.period(request, required: false)
             return try Self.json(try mapped { try host.store.discrepancyReport(batch: id, period: period) }, status: .ok)
+        }
+        group.get("batches/:id/reports/:report") { request, context in
+            try report(request, context)
         }
         group.get("batches/:id/payments") { request, context in
             _ = try admit(request, context, action: "asxh.payments")
@@ -303,6 +289,152 @@ struct RegistryRoutes {
             throw GatewayProblem(.badRequest, detail: "name must be a file name of at most 255 characters")
         }
         return given
+    }
+
+    // MARK: Reports
+
+    /// The reports of a batch (SPEC §6).
+    enum ReportKind: String, CaseIterable {
+        /// The commune's discrepancy list (``DiscrepancyReport``); `period` optional.
+        case discrepancies
+        /// One list per bank for a period (``BankList``); CSV and XLSX need `bank`.
+        case banks
+        /// The post office's cash list for a period (``CashList``).
+        case cash
+        /// The monthly report for a period (``MonthlyReport``).
+        case monthly
+
+        /// Whether `?period=` is required.
+        var needsPeriod: Bool { self != .discrepancies }
+    }
+
+    /// How a report is answered.
+    enum ReportFormat: String, CaseIterable {
+        case json, csv, xlsx
+
+        /// The answer's `Content-Type`.
+        var contentType: String {
+            switch self {
+            case .json: "application/json"
+            case .csv: "\(RegistryRoutes.csvType); charset=utf-8"
+            case .xlsx: RegistryRoutes.xlsxType
+            }
+        }
+    }
+
+    /// `?bank=` value naming the list of accounts without a known bank (the writer's `ngan-hang-khac-…` files).
+    static let otherBank = "other"
+
+    /// `GET /v1/asxh/batches/{id}/reports/{report}`. Checks in order: `registry.users` and `X-User-Id`, the batch id
+    /// (`400`), the report (`404`), `format` (`400`), `period` (`400`), `bank` (`400`), then the store (`404` for an
+    /// unknown batch or a bank without a list).
+    func report(_ request: Request, _ context: GatewayRequestContext) throws -> Response {
+        let kind = context.parameters.get("report").flatMap(ReportKind.init(rawValue:))
+        _ = try admit(request, context, action: kind.map { "asxh.report.\($0.rawValue)" } ?? "asxh.report")
+        let id = try batchID(context)
+        guard let kind else {
+            throw GatewayProblem(.notFound, detail: "no such report; reports are discrepancies, banks, cash and monthly")
+        }
+        let format = try Self.reportFormat(request)
+        let period = try Self.period(request, required: kind.needsPeriod)
+        let bank = try Self.bank(request, required: kind == .banks && format != .json)
+        let store = host.store
+
+        if format == .json {
+            switch kind {
+            case .discrepancies:
+                return try Self.json(try mapped { try store.discrepancyReport(batch: id, period: period) }, status: .ok)
+            case .banks:
+                var lists = try mapped { try store.bankLists(batch: id, period: period ?? "") }
+                if let bank {
+                    lists = lists.filter { ($0.bin ?? Self.otherBank) == bank }
+                    if lists.isEmpty { throw GatewayProblem(.notFound, detail: "no list for this bank in this period") }
+                }
+                return try Self.json(BanksView(batch: id, period: period ?? "", banks: lists), status: .ok)
+            case .cash:
+                return try Self.json(try mapped { try store.cashList(batch: id, period: period ?? "") }, status: .ok)
+            case .monthly:
+                return try Self.json(try mapped { try store.monthlyReport(batch: id, period: period ?? "") }, status: .ok)
+            }
+        }
+
+        // CSV or XLSX: written by the store into a fresh folder, read back, and the folder removed.
+        let folder = host.uploadDirectory.appendingPathComponent("report-\(UUID().uuidString.lowercased())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let files: ReportFiles
+        switch kind {
+        case .discrepancies:
+            files = try mapped { try store.writeDiscrepancyReport(batch: id, period: period, to: folder) }
+        case .banks:
+            let written = try mapped { try store.writeBankLists(batch: id, period: period ?? "", to: folder) }
+            guard let chosen = written[bank == Self.otherBank ? "" : bank ?? ""] else {
+                throw GatewayProblem(.notFound, detail: "no list for this bank in this period")
+            }
+            files = chosen
+        case .cash:
+            files = try mapped { try store.writeCashList(batch: id, period: period ?? "", to: folder) }
+        case .monthly:
+            files = try mapped { try store.writeMonthlyReport(batch: id, period: period ?? "", to: folder) }
+        }
+        let file = format == .csv ? files.csv : files.xlsx
+        let data: Data
+        do { data = try Data(contentsOf: file) } catch {
+            throw GatewayProblem(.internal, detail: "the report could not be read back")
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: format.contentType,
+                      .contentDisposition: "attachment; filename=\"\(Self.headerFileName(file.lastPathComponent))\""],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// `?format=json|csv|xlsx` (`400` otherwise); without it, the first of `text/csv`, the XLSX media type or
+    /// `application/json` that `Accept` lists (with a non-zero `q`), else JSON.
+    static func reportFormat(_ request: Request) throws -> ReportFormat {
+        if let raw = request.uri.queryParameters.get("format").map({ String($0) }) {
+            guard let format = ReportFormat(rawValue: raw) else {
+                throw GatewayProblem(.badRequest, detail: "format must be json, csv or xlsx")
+            }
+            return format
+        }
+        for range in (request.headers[.accept] ?? "").split(separator: ",") {
+            let parts = range.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard let media = parts.first else { continue }
+            let refused = parts.dropFirst().contains { parameter in
+                guard parameter.hasPrefix("q=") else { return false }
+                return (Double(parameter.dropFirst(2)) ?? 1) <= 0
+            }
+            if refused { continue }
+            switch media {
+            case csvType: return .csv
+            case xlsxType: return .xlsx
+            case "application/json": return .json
+            default: continue
+            }
+        }
+        return .json
+    }
+
+    /// `?bank=`: a 6-digit BIN or ``otherBank``; `400` when malformed, or missing while `required`.
+    static func bank(_ request: Request, required: Bool) throws -> String? {
+        guard let raw = request.uri.queryParameters.get("bank").map({ String($0) }) else {
+            if required { throw GatewayProblem(.badRequest, detail: "bank=<BIN> is required for a bank list in CSV or XLSX") }
+            return nil
+        }
+        let isBIN = raw.utf8.count == 6 && raw.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        guard isBIN || raw == otherBank else {
+            throw GatewayProblem(.badRequest, detail: "bank must be a 6-digit BIN or \(otherBank)")
+        }
+        return raw
+    }
+
+    /// A file name safe inside a quoted `Content-Disposition` parameter (the writers' names already are).
+    static func headerFileName(_ name: String) -> String {
+        String(name.unicodeScalars.map { scalar -> Character in
+            let safe = scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "._-".unicodeScalars.contains(scalar))
+            return safe ? Character(scalar) : "_"
+        })
     }
 
     // MARK: Jobs
@@ -400,8 +532,28 @@ struct RegistryRoutes {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
+        encoder.keyEncodingStrategy = .custom { path in Self.apiKey(path.last?.stringValue ?? "") }
         let data = try encoder.encode(value)
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The JSON key of a Swift property under the API's lowerCamelCase convention (SPEC §3): acronyms become words
+    /// (`personalID` → `personalId`, `toRequestPersonalID` → `toRequestPersonalId`, `bankBIN` → `bankBin`).
+    static func apiKey(_ name: String) -> any CodingKey {
+        var key = name
+        for (acronym, word) in [("BIN", "Bin"), ("ID", "Id")] where key.hasSuffix(acronym) && key.count > acronym.count {
+            key = String(key.dropLast(acronym.count)) + word
+        }
+        return AnyKey(key)
+    }
+
+    /// A coding key made of a string.
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ string: String) { stringValue = string }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
 
     /// Today in Vietnam (UTC+7).
@@ -414,6 +566,13 @@ struct RegistryRoutes {
 struct BatchView: Encodable {
     var batch: BatchSummary
     var verification: VerificationProgress
+}
+
+/// `GET /v1/asxh/batches/{id}/reports/banks` in JSON.
+struct BanksView: Encodable {
+    var batch: String
+    var period: String
+    var banks: [BankList]
 }
 
 /// `GET /v1/asxh/batches/{id}/payments`.

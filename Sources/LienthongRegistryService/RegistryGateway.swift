@@ -133,14 +133,37 @@ public struct RegistryGateway: Sendable {
         public var on: String?
     }
 
-    /// Leases up to `limit` account-opening results from the labour department's inbox, hands each to `handle`
-    /// and acknowledges it once `handle` returned (a crash in between means the result is offered again; recording
-    /// it twice is harmless). Other message types are left to their own consumers.
+    /// Takes the banks' account-opening results waiting in the labour department's inbox (one lease of up to
+    /// `limit`), hands each to `handle` and acknowledges it once handled. A message `handle` throws on is left
+    /// unacknowledged (offered again after its lease). Returns how many were handled.
     public func drainOpeningResults(limit: Int = 50, _ handle: (OpeningResult) throws -> Void) async throws(RegistryCallError) -> Int {
+        try await drainInbox(type: "asxh.account-opening-result", limit: limit) { message in
+            guard case .object(let payload) = message.payload, case .string(let ref)? = payload["requestRef"],
+                  case .string(let outcomeText)? = payload["outcome"], let outcome = OpeningOutcome(rawValue: outcomeText) else { return }
+            func text(_ key: String) -> String? { if case .string(let s)? = payload[key] { s } else { nil } }
+            try handle(OpeningResult(
+                messageID: message.id, requestRef: ref, outcome: outcome, accountID: text("accountId"),
+                reasonCode: text("reasonCode"), reason: text("reason"), on: text("on")))
+        }
+    }
+
+    /// A message leased from the member's inbox.
+    public struct InboxMessage: Sendable {
+        /// The message id.
+        public var id: String
+        /// The sender's member id.
+        public var from: String
+        /// The payload.
+        public var payload: JSONValue
+    }
+
+    /// One lease of up to `limit` messages of `type` from the member's inbox: each is handed to `handle` and
+    /// acknowledged once handled; one `handle` throws on stays unacknowledged (offered again after its lease).
+    /// Returns how many were handled.
+    public func drainInbox(type: String, limit: Int = 50, _ handle: (InboxMessage) throws -> Void) async throws(RegistryCallError) -> Int {
         let answer: PartnerClient.Answer
         do {
-            answer = try await client.send(
-                method: .GET, path: "/v1/inbox?limit=\(limit)&type=asxh.account-opening-result", headers: [], body: nil)
+            answer = try await client.send(method: .GET, path: "/v1/inbox?limit=\(limit)&type=\(type)", headers: [], body: nil)
         } catch {
             throw .transient(status: 0, problem: nil)
         }
@@ -150,14 +173,10 @@ public struct RegistryGateway: Sendable {
         }
         var handled = 0
         for case .object(let item) in items {
-            guard case .string(let id)? = item["id"], case .string(let token)? = item["leaseToken"],
-                  case .object(let payload)? = item["payload"], case .string(let ref)? = payload["requestRef"],
-                  case .string(let outcomeText)? = payload["outcome"], let outcome = OpeningOutcome(rawValue: outcomeText) else { continue }
-            func text(_ key: String) -> String? { if case .string(let s)? = payload[key] { s } else { nil } }
+            guard case .string(let id)? = item["id"], case .string(let token)? = item["leaseToken"] else { continue }
+            let from: String = if case .string(let sender)? = item["from"] { sender } else { "" }
             do {
-                try handle(OpeningResult(
-                    messageID: id, requestRef: ref, outcome: outcome, accountID: text("accountId"),
-                    reasonCode: text("reasonCode"), reason: text("reason"), on: text("on")))
+                try handle(InboxMessage(id: id, from: from, payload: item["payload"] ?? .null))
             } catch {
                 continue   // not acknowledged: offered again after the lease
             }

@@ -9,7 +9,7 @@ import Logging
 struct Sim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim", abstract: "Partner simulators (real servers over mTLS) and their synthetic data.",
-        subcommands: [Seed.self, Population.self, VSS.self, NAPAS.self, Bank.self, Recipient.self])
+        subcommands: [Seed.self, List.self, Population.self, VSS.self, NAPAS.self, Bank.self, Recipient.self])
 
     struct Seed: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Generate a deterministic synthetic population (JSON Lines).")
@@ -21,6 +21,33 @@ struct Sim: AsyncParsableCommand {
             let people = SyntheticPopulation.generate(citizens: citizens, seed: seed)
             try SyntheticPopulation.write(people, to: URL(fileURLWithPath: out))
             print("\(out): \(people.count) synthetic citizens (seed \(seed)), \(people.filter { $0.personalId == nil }.count) children listed without a number")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate a commune's beneficiary list (CSV or XLSX, Vietnamese headers) from a synthetic population.")
+        @Option(help: "Rows in the list.") var rows: Int = 1000
+        @Option(help: "Synthetic population file from `sim seed` (default: generated with --seed, 35% more people than rows).")
+        var data: String?
+        @Option(help: "Seed of the generator.") var seed: UInt64 = 2026
+        @Flag(help: "Add one of each deliberate problem (NFD name, wrong birth year, missing id, duplicate, ...).") var defects = false
+        @Option(help: "Output file (.csv or .xlsx).") var out: String = "danh-sach.csv"
+
+        func validate() throws {
+            guard rows > 0 else { throw ValidationError("--rows must be positive") }
+            guard out.hasSuffix(".csv") || out.hasSuffix(".xlsx") else { throw ValidationError("--out must end in .csv or .xlsx") }
+        }
+
+        func run() async throws {
+            let people = try data.map { try SyntheticPopulation.load(from: URL(fileURLWithPath: $0)) }
+                ?? SyntheticPopulation.generate(citizens: Int(Double(rows) * 1.35) + 100, seed: seed)
+            let accounts = AccountRegister(citizens: people, seed: seed)
+            let list = BeneficiaryListGenerator(citizens: people, accounts: accounts, seed: seed)
+                .make(rows: rows, defects: defects ? BeneficiaryListGenerator.Defect.allCases : [])
+            let url = URL(fileURLWithPath: out)
+            if out.hasSuffix(".xlsx") { try list.write(xlsx: url) } else { try list.write(csv: url) }
+            print("\(out): \(list.rows.count) rows, \(list.defects.count) deliberate problems")
         }
     }
 
