@@ -97,7 +97,7 @@ let package = Package(
         ], swiftSettings: strict),
         // Partner simulators and synthetic data.
         .target(name: "LienthongSimulators", dependencies: [
-            "LienthongCore", "LienthongAdapters", "LienthongPKI", "LienthongClient", "LienthongTabular",
+            "LienthongCore", "LienthongAdapters", "LienthongPKI", "LienthongClient", "LienthongTabular", "LienthongLabor",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),

@@ -14,3 +14,5 @@ python3 -c 'import cryptography' 2>/dev/null || python3 -m pip install --quiet c
 # Contract checks (scripts/validate-contracts.py, scripts/check-answer.py): JSON Schema 2020-12 and OpenAPI 3.1 validators.
 python3 -c 'import jsonschema, openapi_spec_validator, yaml' 2>/dev/null \
   || python3 -m pip install --quiet jsonschema openapi-spec-validator pyyaml
+# Reports' XLSX files are opened with a reader other than ours in the tests (openpyxl).
+python3 -c 'import openpyxl' 2>/dev/null || python3 -m pip install --quiet openpyxl

@@ -110,9 +110,9 @@ public struct SnapshotResult: Sendable, Equatable {
     public var unverified: Int
     /// Records read: every record of every person with an as-of date on or before the analysis date.
     public var recordsConsidered: Int
-    /// Included people whose social-insurance participation came from a newer social-insurance update.
+    /// Included people whose social-insurance participation a newer social-insurance update changed.
     public var socialInsuranceUpdated: Int
-    /// Included people whose date of birth came from the register (identity mismatch).
+    /// Included people whose date of birth the register's changed (identity mismatch).
     public var registeredDatesOfBirth: Int
 
     /// Creates a result.

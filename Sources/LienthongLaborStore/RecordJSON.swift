@@ -39,7 +39,7 @@ enum RecordJSON {
         string("fullName", record.fullName)
         string("dateOfBirth", record.dateOfBirth.iso)
         string("sex", record.sex.rawValue)
-        //MUT string("ethnicity", record.ethnicity)
+        string("ethnicity", record.ethnicity)
         string("districtCode", record.districtCode)
         string("communeCode", record.communeCode)
         string("area", record.area.rawValue)

@@ -4,6 +4,7 @@ import LienthongAudit
 import LienthongClient
 import LienthongConfig
 import LienthongCore
+import LienthongLabor
 import LienthongGateway
 import LienthongPKI
 import LienthongRegistryService
@@ -171,6 +172,7 @@ struct DemoScenario {
         }
         await partnerSteps(labour: labour, record: record)
         await registrySteps(labour: labour, record: record)
+        await laborSteps(labour: labour, record: record)
         await record("the audit chain verifies") {
             try await Task.sleep(for: .milliseconds(300))   // let the handshake refusal's record land
             let store = gateway.auditStore
@@ -368,6 +370,101 @@ struct DemoScenario {
         }
     }
 
+    /// Labour analysis (SPEC §7): worker records from the industrial-zone board and social insurance, a commune
+    /// survey, identities verified, the analysis with small cells suppressed, the IOC's feed.
+    func laborSteps(labour: PartnerClient, record: (String, () async throws -> (Bool, String)) async -> Void) async {
+        let asOf = SyntheticPopulation.referenceDate
+        let records = WorkerRecordGenerator(citizens: register, seed: 5).make(asOf: asOf)
+        let zone = records.filter { $0.source == .industrialZone }
+        let survey = records.filter { $0.source == .survey }
+        func send(_ sender: PartnerClient, type: String, payload: JSONValue, user: String) async throws -> (Int, Data) {
+            let envelope = JSONValue.object([
+                "id": .string(UUID().uuidString.lowercased()), "type": .string(type), "to": .string("gov.labour.dongnai"), "payload": payload,
+            ])
+            let answer = try await sender.send(
+                method: .POST, path: "/v1/messages", headers: [("Content-Type", "application/json"), ("X-User-Id", user)],
+                body: Data(JCS.canonicalize(envelope)))
+            return (answer.status, answer.body)
+        }
+        await record("labour: the industrial-zone board sends its workers (labor.worker-records), checked record by record") {
+            let board = try client("gov.iz.dongnai")
+            defer { Task { try? await board.shutdown() } }
+            guard case .object(var payload) = WorkerRecordGenerator.messagePayload(zone), case .array(var items)? = payload["records"] else {
+                return (false, "no records generated")
+            }
+            // Two deliberate mistakes: a record without its employment status, and one dated in the future.
+            if case .object(var first)? = items.first { first["employmentStatus"] = nil; items.append(.object(first)) }
+            if case .object(var second)? = items.dropFirst().first { second["asOf"] = .string("2099-01-01"); items.append(.object(second)) }
+            payload["records"] = .array(items)
+            let (status, body) = try await send(board, type: "labor.worker-records", payload: .object(payload), user: "bql-kcn-01")
+            struct Accepted: Decodable { struct Validation: Decodable { var total: Int; var accepted: Int; var refused: [ParticipantSync.Refusal] }; var validation: Validation }
+            guard status == 202, let validation = try? JSONDecoder().decode(Accepted.self, from: body).validation else {
+                return (false, "accept answered HTTP \(status)")
+            }
+            return (validation.refused.count == 2 && validation.accepted == zone.count,
+                    "\(validation.accepted) of \(validation.total) accepted; refused: \(validation.refused.map(\.description).joined(separator: "; "))")
+        }
+        await record("labour: social insurance sends a participant sync for the same people") {
+            let vss = try client("gov.vss.dongnai")
+            defer { Task { try? await vss.shutdown() } }
+            let (status, _) = try await send(vss, type: "vss.participant-sync", payload: participants.syncBatch(count: 40, seed: 9), user: "bhxh-sync")
+            return (status == 202, "HTTP \(status)")
+        }
+        await record("labour: a commune survey (XLSX, form 01 columns, Vietnamese headers) imported through /v1/labor/surveys") {
+            let file = setup.data.appendingPathComponent("phieu-01-khao-sat.xlsx")
+            try WorkerRecordGenerator.writeSurvey(survey, to: file)
+            let answer = try await labour.send(
+                method: .POST, path: "/v1/labor/surveys?name=phieu-01-khao-sat.xlsx&asOf=\(asOf.iso)",
+                headers: [("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ("X-User-Id", "canbo-ldtbxh-01")],
+                body: try Data(contentsOf: file))
+            struct Summary: Decodable { var rows: Int; var people: Int }
+            let summary = try? JSONDecoder().decode(Summary.self, from: answer.body)
+            return (answer.status == 201 && summary?.rows == survey.count, "HTTP \(answer.status): \(summary?.rows ?? 0) rows")
+        }
+        await record("labour: take the inbox and verify every person against the population database") {
+            let answer = try await labour.send(method: .POST, path: "/v1/labor/ingest", headers: [("X-User-Id", "canbo-ldtbxh-01")], body: nil)
+            struct Round: Decodable { struct Ingest: Decodable { var messages: Int; var records: Int; var socialInsuranceUpdates: Int }; var ingest: Ingest?; var verified: Int?; var cause: String? }
+            let round = try? JSONDecoder().decode(Round.self, from: answer.body)
+            let ingest = round?.ingest
+            // Everyone checked (on a second run of the demo, the people of the first are already checked).
+            let status = try await labour.send(method: .GET, path: "/v1/labor/status", headers: [("X-User-Id", "canbo-ldtbxh-01")], body: nil)
+            struct Status: Decodable { struct Counts: Decodable { var unverified: Int; var people: Int }; var counts: Counts }
+            let counts = try? JSONDecoder().decode(Status.self, from: status.body).counts
+            return (answer.status == 200 && ingest?.records == zone.count && (ingest?.socialInsuranceUpdates ?? 0) > 0
+                        && counts?.unverified == 0 && (counts?.people ?? 0) >= records.count,
+                    "HTTP \(answer.status): \(ingest?.messages ?? 0) messages, \(ingest?.records ?? 0) worker records, "
+                    + "\(ingest?.socialInsuranceUpdates ?? 0) social-insurance facts, \(round?.verified ?? 0) identities checked\(round?.cause.map { " (\($0))" } ?? "")")
+        }
+        await record("labour: analysis by age group × urban/rural, small cells suppressed; CSV and XLSX export") {
+            let answer = try await labour.send(
+                method: .GET, path: "/v1/labor/analysis?by=ageGroup,area&date=\(asOf.iso)", headers: [("X-User-Id", "canbo-ldtbxh-01")], body: nil)
+            struct View: Decodable { var analysis: LaborAnalysis }
+            guard answer.status == 200, let analysis = try? JSONDecoder().decode(View.self, from: answer.body).analysis else {
+                return (false, "HTTP \(answer.status)")
+            }
+            let xlsx = try await labour.send(
+                method: .GET, path: "/v1/labor/analysis?by=district,employmentStatus&date=\(asOf.iso)&format=xlsx",
+                headers: [("X-User-Id", "canbo-ldtbxh-01")], body: nil)
+            let file = setup.directory.appendingPathComponent("reports/phan-tich-lao-dong-huyen.xlsx")
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try xlsx.body.write(to: file)
+            let total = analysis.total
+            let lfpr = total.indicators.laborForceParticipationRate.map { LaborExport.Value.percent($0).text + "%" } ?? "—"
+            return (xlsx.status == 200 && total.count != nil,
+                    "\(total.count ?? 0) people 15+, participation \(lfpr), \(analysis.suppressedCells) cells suppressed; \(file.path)")
+        }
+        await record("labour: the IOC reads its feed; any other member is refused") {
+            let ioc = try client("gov.ioc.dongnai")
+            let bank = try client("bank.970436")
+            defer { Task { try? await ioc.shutdown(); try? await bank.shutdown() } }
+            let feed = try await ioc.send(method: .GET, path: "/v1/labor/ioc-feed?date=\(asOf.iso)", headers: [("X-User-Id", "ioc-dashboard")], body: nil)
+            let refused = try await bank.send(method: .GET, path: "/v1/labor/ioc-feed", headers: [("X-User-Id", "x")], body: nil)
+            let labourToo = try await labour.send(method: .GET, path: "/v1/labor/ioc-feed", headers: [("X-User-Id", "x")], body: nil)
+            return (feed.status == 200 && refused.status == 403 && labourToo.status == 403,
+                    "IOC HTTP \(feed.status); bank HTTP \(refused.status); labour HTTP \(labourToo.status)")
+        }
+    }
+
     /// One lease of the labour department's inbox, acknowledging every message it got.
     func leaseInbox(_ labour: PartnerClient) async throws -> [(id: String, type: String, payload: JSONValue)] {
         let answer = try await labour.send(method: .GET, path: "/v1/inbox?limit=50", headers: [], body: nil)
@@ -384,7 +481,7 @@ struct DemoScenario {
     }
 
     static func printSummary(_ steps: [Step], endpoints: GatewayEndpoints, setup: DemoSetup) {
-        print("\nLienthong demo: population database, social insurance, NAPAS and two banks through the gateway\n")
+        print("\nLienthong demo: population database, social insurance, NAPAS, two banks, the social-security registry and labour analysis through the gateway\n")
         for step in steps {
             print("  \(step.held ? "✓" : "✗") \(step.title)\n      \(step.detail)")
         }
@@ -392,6 +489,8 @@ struct DemoScenario {
         print("\n\(held) of \(steps.count) steps held.")
         print("Partner listener: https://127.0.0.1:\(endpoints.partnerPort)  (mTLS)")
         print("Admin listener:   http://127.0.0.1:\(endpoints.adminPort)/metrics")
+        print("Console:          http://127.0.0.1:\(endpoints.adminPort)/console  (labour dashboard: /console/labor?date=\(SyntheticPopulation.referenceDate.iso))")
+        print("Reports:          \(setup.directory.appendingPathComponent("reports").path)")
         print("Configuration:    \(setup.configFile.path)")
     }
 }

@@ -173,6 +173,15 @@ struct DemoSetup {
         certificate = "certs/gov.labour.dongnai.pem"
         private_key = "certs/gov.labour.dongnai-key.pem"
 
+        [labor]                         # /v1/labor on the partner listener (the CLI `lienthong labor` uses the same database)
+        database = "data/labor.sqlite"
+        member = "gov.labour.dongnai"
+        certificate = "certs/gov.labour.dongnai.pem"
+        private_key = "certs/gov.labour.dongnai-key.pem"
+        ioc_member = "gov.ioc.dongnai"
+        age_bands = [15, 25, 35, 45, 55, 65]
+        suppression_threshold = 5
+
         [[directory.banks]]             # the simulator's e-wallet and mobile-money providers
         bin = "\(AccountRegister.eWalletProvider)"
         short_name = "ViettelMoney"
@@ -203,6 +212,8 @@ struct DemoSetup {
                 toml += "[members.delivery]\nmode = \"pull\"\n"
             case "gov.vss.dongnai":
                 toml += "[[members.sends]]\ntype = \"vss.participant-sync\"\nto = [\"gov.labour.dongnai\"]\n"
+            case "gov.iz.dongnai":   // the industrial-zone board reports its workers to labour
+                toml += "[[members.sends]]\ntype = \"labor.worker-records\"\nto = [\"gov.labour.dongnai\"]\n"
             case "bank.970436":   // push: the gateway POSTs to the bank's endpoint (the bank simulator)
                 toml += "[[members.sends]]\ntype = \"asxh.account-opening-result\"\nto = [\"gov.labour.dongnai\"]\n"
                 toml += "[members.delivery]\nmode = \"push\"\nurl = \"https://127.0.0.1:\(ports.bank)\(BankSimulator.pushPath)\"\nmax_concurrency = 4\n"

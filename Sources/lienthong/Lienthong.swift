@@ -11,7 +11,8 @@ struct Lienthong: AsyncParsableCommand {
         commandName: "lienthong",
         abstract: "Lienthong: inter-agency data exchange gateway (liên thông dữ liệu).",
         subcommands: [
-            Serve.self, Demo.self, ConfigCommand.self, Certs.self, AuditCommand.self, QueueCommand.self, AsxhCommand.self, Sim.self, ConformanceCommand.self, Bench.self,
+            Serve.self, Demo.self, ConfigCommand.self, Certs.self, AuditCommand.self, QueueCommand.self, AsxhCommand.self, LaborCommand.self, Sim.self,
+            ConformanceCommand.self, Bench.self,
         ]
     )
 }

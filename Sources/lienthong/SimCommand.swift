@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LienthongAdapters
 import LienthongConfig
+import LienthongCore
 import LienthongPKI
 import LienthongSimulators
 import Logging
@@ -9,7 +10,7 @@ import Logging
 struct Sim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim", abstract: "Partner simulators (real servers over mTLS) and their synthetic data.",
-        subcommands: [Seed.self, List.self, Population.self, VSS.self, NAPAS.self, Bank.self, Recipient.self])
+        subcommands: [Seed.self, List.self, Workers.self, Population.self, VSS.self, NAPAS.self, Bank.self, Recipient.self])
 
     struct Seed: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Generate a deterministic synthetic population (JSON Lines).")
@@ -48,6 +49,25 @@ struct Sim: AsyncParsableCommand {
             let url = URL(fileURLWithPath: out)
             if out.hasSuffix(".xlsx") { try list.write(xlsx: url) } else { try list.write(csv: url) }
             print("\(out): \(list.rows.count) rows, \(list.defects.count) deliberate problems")
+        }
+    }
+
+    struct Workers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate a commune labour survey (form 01 columns, CSV or XLSX, Vietnamese headers) from a synthetic population.")
+        @Option(help: "Synthetic population file from `sim seed` (default: generated with --seed).") var data: String?
+        @Option(help: "Citizens to generate when no --data is given.") var citizens: Int = 1000
+        @Option(help: "Seed of the generator.") var seed: UInt64 = 2026
+        @Option(help: "As-of date of the records (YYYY-MM-DD).") var asOf: String = SyntheticPopulation.referenceDate.iso
+        @Option(help: "Output file (.csv or .xlsx).") var out: String = "phieu-01.csv"
+
+        func run() async throws {
+            let date = try CalendarDate(iso: asOf, field: "--as-of")
+            let people = try data.map { try SyntheticPopulation.load(from: URL(fileURLWithPath: $0)) }
+                ?? SyntheticPopulation.generate(citizens: citizens, seed: seed)
+            let records = WorkerRecordGenerator(citizens: people, seed: seed).make(asOf: date)
+            try WorkerRecordGenerator.writeSurvey(records, to: URL(fileURLWithPath: out))
+            print("\(out): \(records.count) people aged 15 and over")
         }
     }
 
