@@ -195,6 +195,7 @@ let package = Package(
         .testTarget(name: "LienthongGatewayTests", dependencies: [
             "LienthongGateway", "LienthongSimulators", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongClient",
             "LienthongQueue", "LienthongRegistry", "LienthongRegistryStore", "LienthongRegistryService", "LienthongTabular",
+            "LienthongLabor", "LienthongLaborStore", "LienthongConsole", "LienthongCore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),

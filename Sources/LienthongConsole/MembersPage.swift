@@ -14,6 +14,10 @@ public struct MemberRow: Sendable, Hashable {
     public var serial: String
     /// The certificate's `notAfter`.
     public var notAfter: Date
+    /// `false` when no certificate of this member has been seen yet (the member has not connected since the
+    /// gateway started): the row shows "chưa kết nối" / "not connected yet" instead of the certificate and is not
+    /// counted as expiring or expired.
+    public var connected: Bool = true
 
     /// Creates a row.
     public init(id: String, role: String, description: String, certificateSubject: String, serial: String, notAfter: Date) {
@@ -23,6 +27,12 @@ public struct MemberRow: Sendable, Hashable {
         self.certificateSubject = certificateSubject
         self.serial = serial
         self.notAfter = notAfter
+    }
+
+    /// A row for a member whose certificate has not been seen yet (``connected`` is `false`).
+    public init(notConnected id: String, role: String, description: String) {
+        self.init(id: id, role: role, description: description, certificateSubject: "", serial: "", notAfter: .distantFuture)
+        connected = false
     }
 }
 
@@ -77,7 +87,9 @@ extension ConsoleRenderer {
     public static func renderMembers(_ model: MembersViewModel, language: ConsoleLanguage) -> String {
         let l = language
         let now = model.context.now
-        let states = model.members.map { CertificateExpiry(notAfter: $0.notAfter, now: now, warningDays: model.warningDays) }
+        let states: [CertificateExpiry?] = model.members.map {
+            $0.connected ? CertificateExpiry(notAfter: $0.notAfter, now: now, warningDays: model.warningDays) : nil
+        }
         let soon = states.filter { $0 == .expiresSoon }.count
         let expired = states.filter { $0 == .expired }.count
 
@@ -98,6 +110,12 @@ extension ConsoleRenderer {
             ])
             html += "<tbody>\n"
             for (member, state) in zip(model.members, states) {
+                guard let state else {
+                    html += "<tr class=\"not-connected\">" + ConsoleLayout.textCell(member.id, class: "mono")
+                    html += "<td>\(HTML.escape(member.role))<br /><span class=\"muted\">\(HTML.escape(member.description))</span></td>"
+                    html += "<td colspan=\"5\" class=\"muted\">" + HTML.escape(l.pick("chưa kết nối", "not connected yet")) + "</td></tr>\n"
+                    continue
+                }
                 let rowClass = switch state {
                 case .valid: ""
                 case .expiresSoon: " class=\"warning\""

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import LienthongAudit
 import LienthongQueue
 import NIOCore
 
@@ -27,7 +28,19 @@ struct AdminRoutes {
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: runtime.metrics.render())))
         }
+        console().register(on: router)
         return router
+    }
+
+    /// The operator console's routes; reads the console token file (when configured) now, at start-up.
+    func console() -> ConsoleRoutes {
+        let audit = runtime.configuration.audit
+        let publicKey = try? AuditKeys.load(subjectKeyFile: audit.subjectKeyFile, signingKeyFile: audit.signingKeyFile).signingKey.publicKey
+        if publicKey == nil { runtime.logger.error("console: the audit keys cannot be read; the chain status stays unknown") }
+        return ConsoleRoutes(
+            runtime: runtime, queue: queue, registry: registry, labor: labor,
+            access: ConsoleAccess(admin: runtime.configuration.admin, logger: runtime.logger),
+            auditStatus: ConsoleAuditStatus(store: runtime.auditStore, publicKey: publicKey))
     }
 
     /// Storage must be writable: the audit database and the data directory.

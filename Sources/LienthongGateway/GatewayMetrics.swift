@@ -1,4 +1,5 @@
 public import Prometheus
+import Foundation
 import Synchronization
 
 /// The gateway's Prometheus metrics, on a registry of its own (so several gateways can live in one test process).
@@ -7,6 +8,20 @@ public final class GatewayMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let auditSeq: Gauge
     private let depthSeries = Mutex<Set<[String]>>([])
+    /// Partner requests by service since start-up, kept beside the counters so they can be read back (console).
+    private let traffic = Mutex<[String: ServiceTally]>([:])
+    /// When these metrics were created (the gateway's start, for the console's uptime).
+    let startedAt = Date()
+
+    /// Requests answered for one service since start-up.
+    struct ServiceTally: Sendable, Hashable {
+        /// Answers of any status.
+        var requests = 0
+        /// Answers with a 4xx status.
+        var clientErrors = 0
+        /// Answers with a 5xx status.
+        var serverErrors = 0
+    }
 
     /// Creates the metrics on a fresh registry.
     public init() {
@@ -25,6 +40,18 @@ public final class GatewayMetrics: Sendable {
                              help: "Partner requests by service and HTTP status").increment()
         registry.makeDurationHistogram(name: "lienthong_request_duration_seconds", labels: [("service", service)],
                                        buckets: Self.latencyBuckets, help: "Partner request latency").record(duration)
+        traffic.withLock { tallies in
+            var tally = tallies[service, default: ServiceTally()]
+            tally.requests += 1
+            if (400...499).contains(status) { tally.clientErrors += 1 }
+            if (500...599).contains(status) { tally.serverErrors += 1 }
+            tallies[service] = tally
+        }
+    }
+
+    /// Partner requests by service since start-up (read-only copy).
+    func trafficByService() -> [String: ServiceTally] {
+        traffic.withLock { $0 }
     }
 
     /// Records an upstream call's latency.

@@ -25,6 +25,8 @@ final class GatewayRuntime: Sendable {
     let rateLimiter: RateLimiter
     /// Parsed peer certificates by DER, so a keep-alive connection is not re-parsed per request. Bounded.
     private let identityCache = Mutex<[Data: (certificate: Certificate, pin: String)]>([:])
+    /// The last client certificate each member presented at a handshake (in memory, for the console).
+    private let lastCertificates = Mutex<[MemberID: SeenCertificate]>([:])
 
     init(
         configuration: GatewayConfiguration, revocations: RevocationStore, auditStore: SQLiteAuditStore,
@@ -103,6 +105,7 @@ final class GatewayRuntime: Sendable {
                 reason = "revoked"
             } else if let member = policy.member(forPin: pin) {
                 actor = member.value
+                if event.completed { noteCertificate(certificate, of: member) }
             } else {
                 outcome = .denied
                 reason = "unregistered-certificate"
@@ -119,4 +122,33 @@ final class GatewayRuntime: Sendable {
             logger.critical("audit append failed for a TLS handshake")
         }
     }
+
+    /// Remembers `certificate` as the last one `member` presented.
+    private func noteCertificate(_ certificate: Certificate, of member: MemberID) {
+        let seen = SeenCertificate(
+            subject: certificate.subject.description,
+            serial: certificate.serialNumber.bytes.map { byte in
+                let digits = String(byte, radix: 16)
+                return byte < 16 ? "0" + digits : digits
+            }.joined(),
+            notAfter: certificate.notValidAfter, seenAt: Date())
+        lastCertificates.withLock { $0[member] = seen }
+    }
+
+    /// The last client certificate each member presented since start-up (members not seen yet are absent).
+    func memberCertificates() -> [MemberID: SeenCertificate] {
+        lastCertificates.withLock { $0 }
+    }
+}
+
+/// A member's client certificate as seen at a TLS handshake: what the console's members page shows.
+struct SeenCertificate: Sendable, Hashable {
+    /// The subject (`CN=gov.labour.dongnai,O=…`).
+    var subject: String
+    /// The serial number, lowercase hex.
+    var serial: String
+    /// The certificate's `notAfter`.
+    var notAfter: Date
+    /// When the handshake happened.
+    var seenAt: Date
 }

@@ -156,7 +156,7 @@ final class LaborHost: Sendable {
             analyses.append(analysis)
             people = snapshot.people
         }
-        return IOCFeedView(date: date.iso, source: "gov.labour.dongnai", peopleInRecords: people, headline: analyses[0].total, tables: Array(analyses.dropFirst()))
+        return IOCFeedView(date: date.iso, source: settings.member.value, peopleInRecords: people, headline: analyses[0].total, tables: Array(analyses.dropFirst()))
     }
 
     /// The console's labour dashboard on `date`.

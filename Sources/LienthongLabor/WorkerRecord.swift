@@ -277,3 +277,6 @@ extension WorkerRecord {
         return updated
     }
 }
+
+/// Counts keyed by source encode as a JSON object (`{"survey": 3}`), not as an array of alternating keys and values.
+extension WorkerRecordSource: CodingKeyRepresentable {}

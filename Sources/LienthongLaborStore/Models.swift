@@ -159,3 +159,6 @@ public struct LaborCounts: Sendable, Hashable, Codable {
         self.latestAsOf = latestAsOf
     }
 }
+
+/// Counts keyed by status encode as a JSON object (`{"matched": 2}`), not as an array of alternating keys and values.
+extension IdentityStatus: CodingKeyRepresentable {}

@@ -86,7 +86,7 @@ public struct LaborRuns: Sendable {
         return summary
     }
 
-    /// Checks, through `population.verify-citizen`, the identity of every person not yet checked, `concurrency` calls
+    /// Checks, through `population.verify-citizen` under the purpose `labor.analysis`, the identity of every person not yet checked, `concurrency` calls
     /// at a time; results are stored a page at a time (a stop loses at most one page, whose calls are made again).
     /// Returns how many people were checked.
     ///
@@ -115,7 +115,7 @@ public struct LaborRuns: Sendable {
                             dateOfBirth: .full(person.dateOfBirth), sex: nil, hometown: nil, permanentResidence: nil,
                             parentName: nil, birthRegistrationPlace: nil)
                         do throws(RegistryGateway.RegistryCallError) {
-                            return (person.personalID, .success(try await gateway.verify(task)))
+                            return (person.personalID, .success(try await gateway.verify(task, purpose: "labor.analysis")))
                         } catch {
                             return (person.personalID, .failure(error))
                         }

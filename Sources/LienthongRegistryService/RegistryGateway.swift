@@ -40,8 +40,9 @@ public struct RegistryGateway: Sendable {
         }
     }
 
-    /// `population.verify-citizen` or `population.request-personal-id` for one row.
-    public func verify(_ task: VerificationTask) async throws(RegistryCallError) -> VerificationStatus {
+    /// `population.verify-citizen` or `population.request-personal-id` for one row, under `purpose` (the registry's
+    /// `asxh.verify-beneficiary`; labour analysis checks its people under `labor.analysis`).
+    public func verify(_ task: VerificationTask, purpose: String = "asxh.verify-beneficiary") async throws(RegistryCallError) -> VerificationStatus {
         switch task.kind {
         case .verify:
             guard let personalID = task.personalID, let name = task.fullName, let birth = task.dateOfBirth else {
@@ -51,7 +52,7 @@ public struct RegistryGateway: Sendable {
             let request = VerifyCitizenRequest(
                 personalId: personalID.digits, fullName: name, dateOfBirth: birth.fullDate?.iso ?? BirthDate.yearOnly(birth.year).text,
                 hometown: task.hometown, permanentResidence: task.permanentResidence)
-            let answer = try await call("population.verify-citizen", request, purpose: "asxh.verify-beneficiary")
+            let answer = try await call("population.verify-citizen", request, purpose: purpose)
             if answer.status == 400 {
                 return .invalid([Finding(row: task.row, column: .personalId, code: .personalIdMalformed, severity: .blocking)])
             }
@@ -71,7 +72,7 @@ public struct RegistryGateway: Sendable {
             }
             let request = RequestPersonalIDRequest(
                 fullName: name, dateOfBirth: birth.iso, sex: sex, parentName: parent, birthRegistrationPlace: place)
-            let answer = try await call("population.request-personal-id", request, purpose: "asxh.verify-beneficiary")
+            let answer = try await call("population.request-personal-id", request, purpose: purpose)
             let response: RequestPersonalIDResponse = try decode(answer)
             if response.status == .matched, let number = response.personalId, let id = try? PersonalID(number) {
                 return .numberAssigned(id)

@@ -16,7 +16,7 @@ struct DemoSetup {
     /// Member ids and the grants the demo gives them.
     static let grants: [String: [(service: String, purposes: [String])]] = [
         "gov.labour.dongnai": [
-            ("population.verify-citizen", ["asxh.verify-beneficiary"]),
+            ("population.verify-citizen", ["asxh.verify-beneficiary", "labor.analysis"]),
             ("population.lookup-citizen", ["asxh.verify-beneficiary", "labor.analysis"]),
             ("population.request-personal-id", ["asxh.verify-beneficiary"]),
             ("vss.lookup-participant", ["asxh.verify-beneficiary", "labor.analysis"]),

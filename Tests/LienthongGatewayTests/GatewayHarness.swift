@@ -26,6 +26,8 @@ final class GatewayHarness: @unchecked Sendable {
     private var gatewayTask: Task<Void, any Error>?
 
     static let members = ["gov.labour.dongnai", "bank.970436", "bank.970418", "bank.970415", "gov.ioc.dongnai", "gov.vss.dongnai", "fin.napas"]
+    /// Members added by `start(laborPartners: true)` (beyond ``members``).
+    static let laborPartnerMembers = ["gov.iz.dongnai"]
     /// Faults of the social-insurance simulator.
     let vssFaults = FaultInjector()
     /// Faults of the NAPAS simulator.
@@ -53,11 +55,17 @@ final class GatewayHarness: @unchecked Sendable {
     /// Starts simulator (unless `upstream` is false: then the upstream port has nothing listening) and gateway.
     ///
     /// `napasQuirks` start the NAPAS simulator in a deliberately non-conforming mode (e.g. `.badSignature`).
+    /// `labor` adds a `[labor]` section (the labour department's identity, database `data/labor.sqlite`);
+    /// `laborPartners` also issues a certificate to `gov.iz.dongnai` and configures it (may send
+    /// `labor.worker-records` to the labour department) and `gov.ioc.dongnai` (a member without grants, the IOC
+    /// feed's reader); without it `gov.ioc.dongnai` holds a certificate but is no member.
+    /// `consoleToken` writes it to `console-token.txt` (with a trailing newline) as `admin.console_token_file`.
     func start(
         upstream: Bool = true, timeoutMs: Int = 1500, maxBodyBytes: Int = 4096, napasQuirks: Set<NAPASSimulator.Quirk> = [],
-        rateLimitPerSecond: Int = 0, registry: Bool = false
+        rateLimitPerSecond: Int = 0, registry: Bool = false, labor: Bool = false, laborPartners: Bool = false,
+        consoleToken: String? = nil
     ) async throws {
-        try ExamplePKI.create(at: certs, members: Self.members)
+        try ExamplePKI.create(at: certs, members: Self.members + (laborPartners ? Self.laborPartnerMembers : []))
         let ca = try CertificateAuthority(
             certificatePEM: String(contentsOf: certs.appendingPathComponent("ca.pem"), encoding: .utf8),
             privateKeyPEM: String(contentsOf: certs.appendingPathComponent("ca-key.pem"), encoding: .utf8))
@@ -159,6 +167,7 @@ final class GatewayHarness: @unchecked Sendable {
         rate_limit_burst = \(rateLimitPerSecond * 2)
         [admin]
         listen = "127.0.0.1:0"
+        \(consoleToken == nil ? "" : "console_token_file = \"console-token.txt\"")
         [outbound]
         certificate = "certs/gateway.pem"
         private_key = "certs/gateway-key.pem"
@@ -190,7 +199,7 @@ final class GatewayHarness: @unchecked Sendable {
         pins = [\(quoted(labourPins))]
         [[members.grants]]
         service = "population.verify-citizen"
-        purposes = ["asxh.verify-beneficiary"]
+        purposes = ["asxh.verify-beneficiary", "labor.analysis"]
         [[members.grants]]
         service = "population.lookup-citizen"
         purposes = ["asxh.verify-beneficiary", "labor.analysis"]
@@ -252,7 +261,26 @@ final class GatewayHarness: @unchecked Sendable {
         [registry]
         certificate = "certs/gov.labour.dongnai.pem"
         private_key = "certs/gov.labour.dongnai-key.pem"
+        """ : "") + (labor ? """
+
+        [labor]
+        certificate = "certs/gov.labour.dongnai.pem"
+        private_key = "certs/gov.labour.dongnai-key.pem"
+        """ : "") + (laborPartners ? """
+
+        [[members]]
+        id = "gov.iz.dongnai"
+        pins = [\(quoted(pins.filter { $0.member == "gov.iz.dongnai" }.map(\.pin)))]
+        [[members.sends]]
+        type = "labor.worker-records"
+        to = ["gov.labour.dongnai"]
+        [[members]]
+        id = "gov.ioc.dongnai"
+        pins = [\(quoted(pins.filter { $0.member == "gov.ioc.dongnai" }.map(\.pin)))]
         """ : "")
+        if let consoleToken {
+            try (consoleToken + "\n").write(to: dir.appendingPathComponent("console-token.txt"), atomically: true, encoding: .utf8)
+        }
         let configFile = dir.appendingPathComponent("lienthong.toml")
         try toml.write(to: configFile, atomically: true, encoding: .utf8)
         configuration = try ConfigurationLoader.load(path: configFile.path, environment: [:])
