@@ -8,7 +8,7 @@ public struct LaborHeadline: Sendable, Hashable {
     public var participationRate: Double?
     /// Unemployment rate (unemployed ÷ labour force), `0…1`.
     public var unemploymentRate: Double?
-    /// Share of the labour force with a vocational or higher qualification, `0…1`.
+    /// Share of the employed with a degree or certificate (sơ cấp or higher), `0…1`.
     public var trainedRate: Double?
     /// Share of the employed in social insurance (compulsory or voluntary), `0…1`.
     public var socialInsuranceRate: Double?

@@ -291,29 +291,16 @@ struct LaborRoutes {
 
     func upload(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         _ = try admit(request, context, action: "labor.import")
-        let media = (request.headers[.contentType] ?? "").split(separator: ";").first
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        let fileExtension: String
-        switch media {
-        case RegistryRoutes.csvType: fileExtension = "csv"
-        case RegistryRoutes.xlsxType: fileExtension = "xlsx"
-        default: throw GatewayProblem(.unsupportedMediaType, detail: "body must be text/csv or an XLSX workbook (\(RegistryRoutes.xlsxType))")
-        }
-        let limit = host.settings.maxUploadBytes
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            throw GatewayProblem(.payloadTooLarge, detail: "the survey exceeds labor.max_upload_bytes")
-        }
-        let name = try RegistryRoutes.fileName(request, fileExtension: fileExtension)
         let asOf = try request.uri.queryParameters.get("asOf").map {
             do { return try CalendarDate(iso: String($0), field: "asOf") } catch {
                 throw GatewayProblem(.badRequest, detail: "asOf must be YYYY-MM-DD")
             }
         } ?? CalendarDate.inVietnam(secondsSince1970: Date().timeIntervalSince1970)
-        let file = host.uploadDirectory.appendingPathComponent("\(UUID().uuidString.lowercased()).\(fileExtension)")
-        defer { try? FileManager.default.removeItem(at: file) }
-        try await Uploads.stream(request.body, to: file, limit: limit, setting: "labor.max_upload_bytes")
+        let upload = try await Uploads.receive(
+            request, into: host.uploadDirectory, limit: host.settings.maxUploadBytes, setting: "labor.max_upload_bytes")
+        defer { try? FileManager.default.removeItem(at: upload.file) }
         do {
-            let summary = try host.store.importSurvey(url: file, name: name, defaultAsOf: asOf)
+            let summary = try host.store.importSurvey(url: upload.file, name: upload.name, defaultAsOf: asOf)
             host.invalidate()
             return try Self.json(summary, status: .created)
         } catch let error as LaborSurveyError {
@@ -333,7 +320,7 @@ struct LaborRoutes {
         return Response(
             status: .ok,
             headers: [
-                .contentType: csv ? "text/csv; charset=utf-8" : RegistryRoutes.xlsxType,
+                .contentType: csv ? "text/csv; charset=utf-8" : Uploads.xlsxType,
                 .contentDisposition: "attachment; filename=\"\(name)\"",
             ],
             body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -152,8 +152,8 @@ actor JobBoard {
 struct RegistryRoutes {
     let host: RegistryHost
 
-    static let csvType = "text/csv"
-    static let xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    static let csvType = Uploads.csvType
+    static let xlsxType = Uploads.xlsxType
 
     func register(on router: Router<GatewayRequestContext>) {
         let group = router.group("/v1/asxh")
@@ -232,63 +232,24 @@ struct RegistryRoutes {
 
     func upload(request: Request, context: GatewayRequestContext) async throws -> Response {
         let user = try admit(request, context, action: "asxh.import")
-        let media = (request.headers[.contentType] ?? "").split(separator: ";").first
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        let fileExtension: String
-        switch media {
-        case Self.csvType: fileExtension = "csv"
-        case Self.xlsxType: fileExtension = "xlsx"
-        default: throw GatewayProblem(.unsupportedMediaType, detail: "body must be text/csv or an XLSX workbook (\(Self.xlsxType))")
-        }
-        let limit = host.settings.maxUploadBytes
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            throw GatewayProblem(.payloadTooLarge, detail: "the list exceeds registry.max_upload_bytes")
-        }
-        let name = try Self.fileName(request, fileExtension: fileExtension)
         let referenceDate = try request.uri.queryParameters.get("referenceDate").map {
             do { return try CalendarDate(iso: String($0), field: "referenceDate") } catch {
                 throw GatewayProblem(.badRequest, detail: "referenceDate must be YYYY-MM-DD")
             }
         } ?? Self.today()
 
-        let file = host.uploadDirectory.appendingPathComponent("\(UUID().uuidString.lowercased()).\(fileExtension)")
-        defer { try? FileManager.default.removeItem(at: file) }
-        try await Self.stream(request.body, to: file, limit: limit)
+        let upload = try await Uploads.receive(
+            request, into: host.uploadDirectory, limit: host.settings.maxUploadBytes, setting: "registry.max_upload_bytes")
+        defer { try? FileManager.default.removeItem(at: upload.file) }
         let store = host.store
         do {
-            let summary = try store.importList(url: file, name: name, importedBy: user, referenceDate: referenceDate)
+            let summary = try store.importList(url: upload.file, name: upload.name, importedBy: user, referenceDate: referenceDate)
             return try Self.json(summary, status: .created)
         } catch let error as ImportError {
             throw GatewayProblem(.badRequest, detail: error.description)
         } catch let error as RegistryStoreError {
             throw Self.problem(error)
         }
-    }
-
-    /// Streams a body to `file`, refusing it (`413`) past `limit` bytes.
-    static func stream(_ body: RequestBody, to file: URL, limit: Int) async throws {
-        guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
-            throw GatewayProblem(.internal, detail: "cannot store the upload")
-        }
-        let handle = try FileHandle(forWritingTo: file)
-        defer { try? handle.close() }
-        var written = 0
-        for try await buffer in body {
-            written += buffer.readableBytes
-            guard written <= limit else { throw GatewayProblem(.payloadTooLarge, detail: "the list exceeds registry.max_upload_bytes") }
-            try handle.write(contentsOf: Data(buffer.readableBytesView))
-        }
-    }
-
-    /// The list's name as the officer knows it (`?name=`), used in import errors and reports; a base name only.
-    static func fileName(_ request: Request, fileExtension: String) throws -> String {
-        guard let given = request.uri.queryParameters.get("name").map({ String($0) }), !given.isEmpty else {
-            return "upload.\(fileExtension)"
-        }
-        guard given.count <= 255, !given.contains("/"), !given.contains("\\"), !given.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
-            throw GatewayProblem(.badRequest, detail: "name must be a file name of at most 255 characters")
-        }
-        return given
     }
 
     // MARK: Reports

@@ -117,7 +117,7 @@ final class ContractConformanceTests: XCTestCase {
         try await call(labour, "population.verify-citizen", verify, user: nil, purpose: purpose, expect: 400)
         try await call(labour, "population.verify-citizen", verify, purpose: nil, expect: 400)
         try await call(labour, "directory.banks", Data("{}".utf8), purpose: nil, requestID: "not-a-uuid", expect: 400)
-        try await call(labour, "population.verify-citizen", verify, purpose: "labor.analysis", expect: 403)
+        try await call(labour, "population.verify-citizen", verify, purpose: "asxh.verify-account", expect: 403)
         try await call(stranger, "directory.banks", Data("{}".utf8), purpose: nil, expect: 403)
         try await call(labour, "population.teleport", Data("{}".utf8), purpose: nil, expect: 404)
         try await call(labour, "population.verify-citizen", verify, purpose: purpose, contentType: "text/plain", expect: 415)

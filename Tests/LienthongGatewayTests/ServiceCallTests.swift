@@ -91,7 +91,7 @@ final class ServiceCallTests: XCTestCase {
 
     func testMissingPurposeIsBadRequestAndUngrantedPurposeIsForbidden() async throws {
         assertProblem(try await labour.call(service: "population.verify-citizen", body: try verifyBody(), user: "u", purpose: nil), .badRequest)
-        assertProblem(try await labour.call(service: "population.verify-citizen", body: try verifyBody(), user: "u", purpose: "labor.analysis"), .forbidden)
+        assertProblem(try await labour.call(service: "population.verify-citizen", body: try verifyBody(), user: "u", purpose: "asxh.verify-account"), .forbidden)
     }
 
     func testRequestIdMustBeAUUID() async throws {
