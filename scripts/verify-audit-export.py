@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Independent verifier of a Lienthong audit export (SPEC section 5).
 
-Usage: verify-audit-export.py RECORDS.jsonl CHECKPOINTS.jsonl PUBKEY.pem
+Usage: verify-audit-export.py [--first-seq N --prev HASH] RECORDS.jsonl CHECKPOINTS.jsonl PUBKEY.pem
+
+--first-seq/--prev start the chain at an anchor instead of genesis: an export taken after archiving, or an archive
+segment after the first (its header's first seq and prev; `Contracts/audit.md`). The anchor itself is what the
+previous segment's last record (verified the same way) must end with.
 
 Re-derives everything from the files with the Python standard library and `cryptography`:
 - each record's hash = lowercase hex SHA-256 of the RFC 8785 (JCS) canonical JSON of the record
@@ -125,10 +129,28 @@ def lines(path):
 
 
 def main(argv):
-    if len(argv) != 4:
+    args = argv[1:]
+    first_seq, anchor = 1, GENESIS
+    while args and args[0].startswith("--"):
+        if len(args) < 2 or args[0] not in ("--first-seq", "--prev"):
+            print(__doc__.strip().splitlines()[2], file=sys.stderr)
+            return 2
+        if args[0] == "--first-seq":
+            try:
+                first_seq = int(args[1])
+            except ValueError:
+                print("--first-seq must be a whole number", file=sys.stderr)
+                return 2
+        else:
+            anchor = args[1].lower()
+            if len(anchor) != 64 or any(c not in "0123456789abcdef" for c in anchor):
+                print("--prev must be 64 hex digits", file=sys.stderr)
+                return 2
+        args = args[2:]
+    if len(args) != 3 or first_seq < 1:
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
-    records_path, checkpoints_path, key_path = argv[1:]
+    records_path, checkpoints_path, key_path = args
     try:
         with open(key_path, "rb") as f:
             public_key = serialization.load_pem_public_key(f.read())
@@ -163,10 +185,15 @@ def main(argv):
             except (InvalidSignature, ValueError):
                 failures.append((seq, "checkpoint at seq %d has an invalid signature" % seq))
                 continue
+            if seq < first_seq:
+                # An archived record's checkpoint (verified with its segment); the one at the anchor must sign it.
+                if seq == first_seq - 1 and cp["hash"] != anchor:
+                    failures.append((seq, "checkpoint at seq %d does not sign the anchor given by --prev" % seq))
+                continue
             expected.setdefault(seq, []).append(cp["hash"])
 
-        expected_seq = 1
-        prev = GENESIS
+        expected_seq = first_seq
+        prev = anchor
         broken = False
         record_count = 0
         for line in lines(records_path):

@@ -16,6 +16,14 @@ public struct AuditError: Error, Sendable, Hashable, CustomStringConvertible {
         case corruptStore = "corrupt-store"
         /// A checkpoints export line could not be decoded.
         case invalidCheckpointFile = "invalid-checkpoint-file"
+        /// Archiving was refused or failed (nothing to archive is not an error); the live log is unchanged.
+        case archiveFailed = "archive-failed"
+        /// An archive segment file is missing, unreadable, or does not verify.
+        case invalidSegment = "invalid-segment"
+        /// A backup could not be written or did not verify; no backup file was left at the destination.
+        case backupFailed = "backup-failed"
+        /// A restore was refused (the database is in use, or the backup does not verify) or failed.
+        case restoreRefused = "restore-refused"
     }
 
     /// The kind of error.

@@ -69,12 +69,30 @@ public struct AuditVerifier: Sendable {
 
     /// Starts a verification with the checkpoint key and all checkpoints (any order).
     public init(publicKey: P256.Signing.PublicKey, checkpoints: [AuditCheckpoint]) {
+        self.init(publicKey: publicKey, checkpoints: checkpoints, anchorSeq: 0, anchorHash: AuditRecord.genesisHash)
+    }
+
+    /// Starts a verification of a log whose records up to `anchorSeq` were archived: the first record fed must
+    /// have `seq` `anchorSeq + 1` and `prev` `anchorHash` (the archived segment's last hash).
+    ///
+    /// A checkpoint at `anchorSeq` must commit to `anchorHash` (the live table keeps the checkpoint that signs the
+    /// archived segment's end); a checkpoint before `anchorSeq` is reported as bad. With `anchorSeq` 0 and
+    /// ``AuditRecord/genesisHash`` this is ``init(publicKey:checkpoints:)``.
+    public init(publicKey: P256.Signing.PublicKey, checkpoints: [AuditCheckpoint], anchorSeq: Int64, anchorHash: String) {
         self.publicKey = publicKey
+        self.expectedSeq = anchorSeq + 1
+        self.previousHash = anchorHash
         scratch.reserveCapacity(1024)
         for checkpoint in checkpoints {
             checkpointsChecked += 1
             if checkpoint.seq < 1 {
                 fail(checkpoint.seq, "checkpoint with invalid seq")
+            } else if checkpoint.seq <= anchorSeq, checkpoint.isValidSignature(publicKey: publicKey) {
+                if checkpoint.seq < anchorSeq {
+                    fail(checkpoint.seq, "checkpoint at seq \(checkpoint.seq) precedes the archive anchor (seq \(anchorSeq))")
+                } else if checkpoint.hash != anchorHash {
+                    fail(checkpoint.seq, "checkpoint at seq \(checkpoint.seq) commits to another hash than the archive anchor")
+                }
             } else if checkpoint.keyId != AuditCheckpoint.keyID(of: publicKey) {
                 fail(checkpoint.seq, "checkpoint at seq \(checkpoint.seq) names another signing key (keyId)")
             } else if !checkpoint.isValidSignature(publicKey: publicKey) {
@@ -132,6 +150,12 @@ public struct AuditVerifier: Sendable {
         previousHash = record.hash
         expectedSeq += 1
     }
+
+    /// The `seq` of the last record that checked out (the anchor's `seq` before any).
+    public var lastVerifiedSeq: Int64 { expectedSeq - 1 }
+
+    /// The `hash` of the last record that checked out (the anchor's hash before any).
+    public var lastVerifiedHash: String { previousHash }
 
     /// Records that the record expected next could not be read at all (e.g. a malformed export line).
     public mutating func feedUnreadableRecord(reason: String) {

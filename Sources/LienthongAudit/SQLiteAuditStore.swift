@@ -24,9 +24,9 @@ import Synchronization
 /// Schema: `audit_record` (`seq INTEGER PRIMARY KEY` and one column per SPEC field) and
 /// `audit_checkpoint` (`seq INTEGER PRIMARY KEY`, `hash`, `ts`, `key_id`, `sig`).
 public final class SQLiteAuditStore: Sendable {
-    private let pool: DatabasePool
-    private let appender: GroupCommitAppender
-    private let writer: AuditBatchWriter
+    let pool: DatabasePool
+    let appender: GroupCommitAppender
+    let writer: AuditBatchWriter
     private let checkpointInterval: Duration
     /// When the last checkpoint was written (or the store opened). Protected by the mutex.
     private let lastCheckpointAt: Mutex<ContinuousClock.Instant>
@@ -84,6 +84,9 @@ public final class SQLiteAuditStore: Sendable {
                     "sig" TEXT NOT NULL
                 );
                 """)
+        }
+        migrator.registerMigration("audit-archive-v1") { db in
+            try db.execute(sql: SQLiteAuditStore.archiveTableSQL)
         }
         try migrator.migrate(pool)
         let head = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_record") } ?? 0
@@ -190,7 +193,9 @@ public final class SQLiteAuditStore: Sendable {
 
     /// The `seq` of the last record (0 when empty).
     public func lastSeq() throws -> Int64 {
-        try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_record") } ?? 0
+        try pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_record") ?? Self.archiveAnchor(db)?.seq
+        } ?? 0
     }
 
     /// Up to `limit` records with `seq >= from`, in order.
@@ -211,21 +216,29 @@ public final class SQLiteAuditStore: Sendable {
     }
 
     /// Verifies the whole log (hashes, links, `seq` contiguity, checkpoints) against the checkpoint
-    /// key, streaming rows from one read snapshot.
+    /// key, streaming rows from one read snapshot. When early records were archived, verification starts
+    /// from the archive anchor (the last archived segment's end) instead of genesis; see
+    /// ``verify(publicKey:archiveDirectory:)`` for the segments themselves.
     public func verify(publicKey: P256.Signing.PublicKey) throws -> AuditVerification {
-        try pool.read { db in
-            var verifier = AuditVerifier(publicKey: publicKey, checkpoints: try Self.fetchCheckpoints(db))
-            let cursor = try Row.fetchCursor(db, sql: "SELECT \(Self.recordColumns) FROM audit_record ORDER BY seq")
-            while let row = try cursor.next() {
-                do {
-                    verifier.feed(try Self.record(row))
-                } catch {
-                    verifier.feedUnreadableRecord(reason: "row cannot be decoded")
-                }
-                if verifier.isSettled { break }
+        try pool.read { db in try Self.verifyLive(db, publicKey: publicKey) }
+    }
+
+    /// Verifies the live tables of `db` from the archive anchor (genesis when nothing is archived).
+    static func verifyLive(_ db: Database, publicKey: P256.Signing.PublicKey) throws -> AuditVerification {
+        let anchor = try archiveAnchor(db)
+        var verifier = AuditVerifier(
+            publicKey: publicKey, checkpoints: try Self.fetchCheckpoints(db),
+            anchorSeq: anchor?.seq ?? 0, anchorHash: anchor?.hash ?? AuditRecord.genesisHash)
+        let cursor = try Row.fetchCursor(db, sql: "SELECT \(Self.recordColumns) FROM audit_record ORDER BY seq")
+        while let row = try cursor.next() {
+            do {
+                verifier.feed(try Self.record(row))
+            } catch {
+                verifier.feedUnreadableRecord(reason: "row cannot be decoded")
             }
-            return verifier.finish()
+            if verifier.isSettled { break }
         }
+        return verifier.finish()
     }
 
     /// Writes all records as JSON Lines (``AuditExport`` format) to `handle`; returns the count.
@@ -335,6 +348,10 @@ struct AuditBatchWriter: Sendable {
 
     private func head(_ db: Database) throws -> AuditChain {
         guard let row = try Row.fetchOne(db, sql: #"SELECT "seq", "hash" FROM audit_record ORDER BY seq DESC LIMIT 1"#) else {
+            // Every record archived: the chain continues from the last archived segment's end.
+            if let anchor = try SQLiteAuditStore.archiveAnchor(db) {
+                return AuditChain(lastSeq: anchor.seq, lastHash: anchor.hash)
+            }
             return AuditChain()
         }
         return AuditChain(lastSeq: try row.decode(Int64.self, atIndex: 0), lastHash: try row.decode(String.self, atIndex: 1))

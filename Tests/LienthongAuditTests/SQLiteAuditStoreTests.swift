@@ -222,13 +222,11 @@ final class SQLiteAuditStoreTests: XCTestCase {
     private static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    private func runPython(_ records: URL, _ checkpoints: URL, _ key: URL) throws -> (status: Int32, output: String) {
+    private func runPython(_ records: URL, _ checkpoints: URL, _ key: URL, anchor: [String] = []) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", Self.repositoryRoot.appendingPathComponent("scripts/verify-audit-export.py").path,
-            records.path, checkpoints.path, key.path,
-        ]
+        process.arguments = ["python3", Self.repositoryRoot.appendingPathComponent("scripts/verify-audit-export.py").path]
+            + anchor + [records.path, checkpoints.path, key.path]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -236,6 +234,28 @@ final class SQLiteAuditStoreTests: XCTestCase {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func testExportAfterArchivingVerifiesWithPythonFromTheArchiveAnchor() async throws {
+        let store = try SQLiteAuditStore(path: dbPath, keys: keys, checkpointEvery: 100)
+        _ = try await store.appendBatch((0..<250).map { event($0, personalID: nil) })
+        _ = try await store.checkpoint()
+        let archive = directory.appendingPathComponent("audit-archive")
+        let archived = try await store.archive(.beforeSeq(200), into: archive, user: "test")
+        let entry = try XCTUnwrap(archived)
+        let recordsURL = directory.appendingPathComponent("live.jsonl")
+        let checkpointsURL = directory.appendingPathComponent("live-checkpoints.jsonl")
+        let keyURL = directory.appendingPathComponent("audit-pub.pem")
+        _ = try store.export(to: recordsURL)
+        _ = try store.exportCheckpoints(to: checkpointsURL)
+        try keys.publicKeyPEM.write(to: keyURL, atomically: true, encoding: .utf8)
+
+        let anchored = try runPython(recordsURL, checkpointsURL, keyURL, anchor: ["--first-seq", "\(entry.lastSeq + 1)", "--prev", entry.lastHash])
+        XCTAssertEqual(anchored.status, 0, anchored.output)
+        let fromGenesis = try runPython(recordsURL, checkpointsURL, keyURL)
+        XCTAssertEqual(fromGenesis.status, 1, "without the anchor the live export does not start at seq 1")
+        let wrongAnchor = try runPython(recordsURL, checkpointsURL, keyURL, anchor: ["--first-seq", "\(entry.lastSeq + 1)", "--prev", String(repeating: "a", count: 64)])
+        XCTAssertEqual(wrongAnchor.status, 1, wrongAnchor.output)
     }
 
     func testExportVerifiesWithPythonAndSwift() async throws {
