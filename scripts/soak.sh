@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Soak: the gateway as its own process under an open-loop load at 70% of its measured capacity for M minutes;
+# memory, file descriptors and latency percentiles must stay flat.
+#
+#   scripts/soak.sh [--minutes M] [--rate R]      # default 10 minutes; CI runs --minutes 1
+#
+# Steps: `lienthong demo --once` in a temporary folder (example PKI, synthetic citizens, configuration);
+# `lienthong sim population` and `lienthong serve` as separate processes on fresh loopback ports; then
+# scripts/soak.py: capacity (closed loop, 15 s at 16 connections, unless --rate R requests/s is given), the open-loop
+# soak (population.verify-citizen as gov.labour.dongnai with purpose asxh.verify-beneficiary, and 10% POST
+# /v1/messages vss.participant-sync from gov.vss.dongnai to the pull recipient gov.labour.dongnai, whose inbox is
+# drained), a sample every 5 s of the gateway's RSS, open fds, requests, errors and p50/p99, a table per minute
+# and the verdict. PASS (exit 0) when (a) no 5xx and < 0.1% errors, (b) RSS growth from the end of the first minute
+# to the end < 10% or < 20 MiB, (c) fds at the end ≤ fds after the first minute + 5, (d) p99 of the last minute
+# ≤ 2 × p99 of the first minute; else FAIL (exit 1) with the reasons; 2 when the setup failed. Runs shorter than
+# two minutes compare quarters of the run instead of minutes.
+#
+# Environment: LIENTHONG_BIN (a built `lienthong`; default: `swift build --product lienthong`), SOAK_OUT (folder
+# for report.txt, samples.csv and the processes' logs; default: a new /tmp/lienthong-soak.XXXXXX, kept and printed).
+# Extra options are passed to scripts/soak.py (e.g. --load 0.5, --message-share 0.2, --capacity-seconds 10).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+
+minutes=10
+extra=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --minutes) minutes="$2"; shift 2 ;;
+    --rate) extra+=(--rate "$2"); shift 2 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) extra+=("$1"); shift ;;
+  esac
+done
+
+suite=soak
+# shellcheck source=lib/lienthong-run.sh
+source "$root/scripts/lib/lienthong-run.sh"
+out="${SOAK_OUT:-$(mktemp -d /tmp/lienthong-soak.XXXXXX)}"
+mkdir -p "$out"
+demo="$work/demo"
+sim_pid=""
+soak_cleanup() {
+  if [ -n "$sim_pid" ] && kill -0 "$sim_pid" 2>/dev/null; then kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; fi
+  cleanup
+}
+trap soak_cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "== soak: lienthong demo --once (example PKI, synthetic citizens, configuration)"
+if ! "$bin" demo --once --dir "$demo" >"$out/demo.stdout" 2>"$out/demo.stderr"; then
+  echo "soak: the demo failed" >&2; tail -n 40 "$out/demo.stdout" "$out/demo.stderr" >&2; exit 2
+fi
+
+# Fresh loopback ports for the partner and admin listeners and the population upstream.
+read -r partner admin population < <(python3 - "$demo/lienthong.toml" <<'EOF'
+import re, socket, sys
+path = sys.argv[1]
+def free():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+partner, admin, population = free(), free(), free()
+section, lines = None, []
+for line in open(path, encoding="utf-8").read().splitlines():
+    m = re.match(r"\s*\[([^\]]+)\]", line)
+    if m: section = m.group(1)
+    if section == "partner" and line.startswith("listen"): line = f'listen = "127.0.0.1:{partner}"'
+    if section == "admin" and line.startswith("listen"): line = f'listen = "127.0.0.1:{admin}"'
+    if section == "upstreams.population" and line.startswith("url"): line = f'url = "https://127.0.0.1:{population}/soap"'
+    lines.append(line)
+open(path, "w", encoding="utf-8").write("\n".join(lines) + "\n")
+print(partner, admin, population)
+EOF
+)
+
+echo "== soak: lienthong sim population (127.0.0.1:$population)"
+"$bin" sim population --certs "$demo/certs" --data "$demo/data/citizens.jsonl" --listen "127.0.0.1:$population" \
+  >"$out/population.stdout" 2>"$out/population.stderr" &
+sim_pid=$!
+for _ in $(seq 1 120); do
+  python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $population), 1).close()" 2>/dev/null && break
+  kill -0 "$sim_pid" 2>/dev/null || { echo "soak: the population simulator exited" >&2; cat "$out/population.stderr" >&2; exit 2; }
+  sleep 0.5
+done
+
+echo "== soak: lienthong serve (partner 127.0.0.1:$partner, admin 127.0.0.1:$admin)"
+"$bin" serve --config "$demo/lienthong.toml" >"$out/serve.stdout" 2>"$out/serve.stderr" &
+server_pid=$!
+for _ in $(seq 1 120); do
+  curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null 2>&1 && break
+  kill -0 "$server_pid" 2>/dev/null || { echo "soak: serve exited" >&2; cat "$out/serve.stderr" >&2; exit 2; }
+  sleep 0.5
+done
+curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null || { echo "soak: the gateway did not become ready" >&2; exit 2; }
+
+echo "== soak: load (${minutes} min; report and samples in $out)"
+status=0
+python3 "$root/scripts/soak.py" --port "$partner" --certs "$demo/certs" --citizens "$demo/data/citizens.jsonl" \
+  --gateway-pid "$server_pid" --data-dir "$demo/data" --minutes "$minutes" --out "$out" ${extra[@]+"${extra[@]}"} || status=$?
+curl -sf "http://127.0.0.1:$admin/metrics" >"$out/metrics.txt" 2>/dev/null || true
+kill -0 "$server_pid" 2>/dev/null || { echo "soak: the gateway is no longer running" >&2; status=1; }
+echo "soak: report $out/report.txt, samples $out/samples.csv, logs $out/*.stderr"
+exit "$status"
