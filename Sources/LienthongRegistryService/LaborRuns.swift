@@ -87,56 +87,28 @@ public struct LaborRuns: Sendable {
     }
 
     /// Checks, through `population.verify-citizen` under the purpose `labor.analysis`, the identity of every person not yet checked, `concurrency` calls
-    /// at a time; results are stored a page at a time (a stop loses at most one page, whose calls are made again).
+    /// at a time in the registry runs' sliding window (``RegistryRuns``); results are stored a page at a time (a stop
+    /// loses at most one page, whose calls are made again).
     /// Returns how many people were checked.
     ///
     /// - Throws: ``RegistryRuns/Interrupted`` on an upstream or gateway failure (the rest stays to check).
     @discardableResult
     public func verifyIdentities(concurrency: Int = 8) async throws -> Int {
-        let width = max(1, concurrency)
-        var checked = 0
-        var after: PersonalID?
-        while true {
-            let page = try store.pendingIdentities(afterPersonalID: after, limit: width * 16)
-            guard let last = page.last else { break }
-            after = last.personalID
-            var results: [(PersonalID, IdentityResult)] = []
-            var failure: RegistryGateway.RegistryCallError?
-            let gateway = self.gateway
-            await withTaskGroup(of: (PersonalID, Result<VerificationStatus, RegistryGateway.RegistryCallError>).self) { group in
-                var index = 0
-                func start() {
-                    guard index < page.count, failure == nil else { return }
-                    let person = page[index]
-                    index += 1
-                    group.addTask {
-                        let task = VerificationTask(
-                            row: 0, kind: .verify, personalID: person.personalID, fullName: person.fullName,
-                            dateOfBirth: .full(person.dateOfBirth), sex: nil, hometown: nil, permanentResidence: nil,
-                            parentName: nil, birthRegistrationPlace: nil)
-                        do throws(RegistryGateway.RegistryCallError) {
-                            return (person.personalID, .success(try await gateway.verify(task, purpose: "labor.analysis")))
-                        } catch {
-                            return (person.personalID, .failure(error))
-                        }
-                    }
-                }
-                for _ in 0..<width { start() }
-                while let (id, outcome) = await group.next() {
-                    switch outcome {
-                    case .success(let status): results.append((id, Self.identity(status)))
-                    case .failure(let error): failure = failure ?? error
-                    }
-                    start()
-                }
-            }
-            try store.recordIdentities(results)
-            checked += results.count
-            if let failure {
-                logger.warning("identity checks interrupted", metadata: ["checked": "\(checked)", "cause": "\(failure)"])
-                throw RegistryRuns.Interrupted(completed: checked, cause: failure)
-            }
-        }
+        let store = self.store
+        let gateway = self.gateway
+        let checked = try await RegistryRuns.drain(
+            concurrency: concurrency, logger: logger,
+            next: { after, limit in try store.pendingIdentities(afterPersonalID: after, limit: limit) },
+            row: { $0.personalID },
+            call: { person in
+                let task = VerificationTask(
+                    row: 0, kind: .verify, personalID: person.personalID, fullName: person.fullName,
+                    dateOfBirth: .full(person.dateOfBirth), sex: nil, hometown: nil, permanentResidence: nil,
+                    parentName: nil, birthRegistrationPlace: nil)
+                return Self.identity(try await gateway.verify(task, purpose: "labor.analysis"))
+            },
+            record: { results in try store.recordIdentities(results.map { ($0.0.personalID, $0.1) }) },
+            progress: {})
         logger.info("identity checks finished", metadata: ["checked": "\(checked)"])
         return checked
     }

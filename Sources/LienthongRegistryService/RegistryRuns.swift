@@ -48,9 +48,9 @@ public struct RegistryRuns: Sendable {
     ) async throws -> VerificationProgress {
         let gateway = self.gateway
         let store = self.store
-        try await drain(
-            concurrency: concurrency,
-            next: { after, limit in try store.pendingVerifications(batch: batch, afterRow: after, limit: limit) },
+        try await Self.drain(
+            concurrency: concurrency, logger: logger,
+            next: { after, limit in try store.pendingVerifications(batch: batch, afterRow: after ?? 0, limit: limit) },
             row: { $0.row },
             call: { task in try await gateway.verify(task) },
             record: { results in try store.recordVerifications(batch: batch, results: results.map { ($0.0.row, $0.1) }) },
@@ -66,9 +66,9 @@ public struct RegistryRuns: Sendable {
     public func verifyAccounts(batch: String, period: String, concurrency: Int = 8) async throws -> Int {
         let gateway = self.gateway
         let store = self.store
-        return try await drain(
-            concurrency: concurrency,
-            next: { after, limit in try store.pendingAccountChecks(batch: batch, period: period, afterRow: after, limit: limit) },
+        return try await Self.drain(
+            concurrency: concurrency, logger: logger,
+            next: { after, limit in try store.pendingAccountChecks(batch: batch, period: period, afterRow: after ?? 0, limit: limit) },
             row: { $0.row },
             call: { task in try await gateway.verifyAccount(task) },
             record: { results in
@@ -139,10 +139,10 @@ public struct RegistryRuns: Sendable {
     /// flight finish, every success is recorded, and ``Interrupted`` is thrown (failed rows stay pending). Returns
     /// the results recorded. A crash loses at most one unrecorded group of results, whose calls are made again.
     @discardableResult
-    private func drain<Task: Sendable, Result: Sendable>(
-        concurrency: Int,
-        next: @Sendable (_ afterRow: Int, _ limit: Int) throws -> [Task],
-        row: @Sendable (Task) -> Int,
+    static func drain<Task: Sendable, Result: Sendable, Cursor>(
+        concurrency: Int, logger: Logger,
+        next: @Sendable (_ after: Cursor?, _ limit: Int) throws -> [Task],
+        row: @Sendable (Task) -> Cursor,
         call: @escaping @Sendable (Task) async throws -> Result,
         record: @Sendable ([(Task, Result)]) throws -> Void,
         progress: @Sendable () throws -> Void
@@ -152,7 +152,7 @@ public struct RegistryRuns: Sendable {
         var completed = 0
         var queued: [Task] = []
         var queuedIndex = 0
-        var lastRow = 0
+        var lastRow: Cursor?
         var exhausted = false
         var failure: RegistryGateway.RegistryCallError?
         var results: [(Task, Result)] = []
