@@ -319,6 +319,14 @@ private struct Reader {
         return config
     }
 
+    /// Reports every entry of `users` that is neither a member id nor a prefix ending in `.*`.
+    mutating func memberPatterns(_ users: [String], key: String) {
+        for (i, entry) in users.enumerated() {
+            let id = entry.hasSuffix(".*") ? String(entry.dropLast(2)) : entry
+            if (try? MemberID(id)) == nil { problem("\(key)[\(i)]", "must be a member id or a prefix ending in .* (gov.commune.*)") }
+        }
+    }
+
     /// `[labor]`: labour analysis beside the gateway (optional).
     mutating func labor(_ root: TOMLTable, dataDirectory: String) -> GatewayConfiguration.Labor? {
         guard let l = section(root, "labor", allowed: [
@@ -332,10 +340,7 @@ private struct Reader {
         let certificate = path(string(l, "labor", "certificate", default: nil), key: "labor.certificate", mustExist: true)
         let privateKey = path(string(l, "labor", "private_key", default: nil), key: "labor.private_key", mustExist: true)
         let users = strings(l, "labor", "users", default: [memberText])
-        for (i, entry) in users.enumerated() {
-            let id = entry.hasSuffix(".*") ? String(entry.dropLast(2)) : entry
-            if (try? MemberID(id)) == nil { problem("labor.users[\(i)]", "must be a member id or a prefix ending in .*") }
-        }
+        memberPatterns(users, key: "labor.users")
         let ioc = try? MemberID(string(l, "labor", "ioc_member", default: "gov.ioc.dongnai"))
         if ioc == nil { problem("labor.ioc_member", "is not a member id") }
         var bands: [Int] = []
@@ -374,10 +379,7 @@ private struct Reader {
         let certificate = path(string(r, "registry", "certificate", default: nil), key: "registry.certificate", mustExist: true)
         let privateKey = path(string(r, "registry", "private_key", default: nil), key: "registry.private_key", mustExist: true)
         let users = strings(r, "registry", "users", default: [memberText, "gov.commune.*"])
-        for (i, entry) in users.enumerated() {
-            let id = entry.hasSuffix(".*") ? String(entry.dropLast(2)) : entry
-            if (try? MemberID(id)) == nil { problem("registry.users[\(i)]", "must be a member id or a prefix ending in .* (gov.commune.*)") }
-        }
+        memberPatterns(users, key: "registry.users")
         let maxUpload = int(r, "registry", "max_upload_bytes", default: 64 << 20, range: 1024...(4 << 30))
         guard let member else { return nil }   // reported above
         return .init(

@@ -35,6 +35,13 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var banks: BankCatalog = .standard
     /// The social-security registry hosted beside the gateway (SPEC §6), when `[registry]` is present.
     public var registry: Registry?
+    /// Whether `caller` is named by `users`: member ids, or prefixes ending in `.*` (`gov.commune.*`).
+    public static func member(_ caller: MemberID, matchesAnyOf users: [String]) -> Bool {
+        users.contains { entry in
+            entry.hasSuffix(".*") ? caller.value.hasPrefix(String(entry.dropLast(1))) : entry == caller.value
+        }
+    }
+
     /// Labour analysis hosted beside the gateway (SPEC §7), when `[labor]` is present.
     public var labor: Labor?
 
@@ -84,9 +91,7 @@ public struct GatewayConfiguration: Sendable, Equatable {
 
         /// Whether `caller` may use the labour API (the IOC feed has its own rule).
         public func allows(_ caller: MemberID) -> Bool {
-            users.contains { entry in
-                entry.hasSuffix(".*") ? caller.value.hasPrefix(String(entry.dropLast(1))) : entry == caller.value
-            }
+            GatewayConfiguration.member(caller, matchesAnyOf: users)
         }
     }
 
@@ -126,9 +131,7 @@ public struct GatewayConfiguration: Sendable, Equatable {
 
         /// Whether `caller` may use `/v1/asxh` (an exact id in ``users``, or a `prefix.*` entry it falls under).
         public func allows(_ caller: MemberID) -> Bool {
-            users.contains { entry in
-                entry.hasSuffix(".*") ? caller.value.hasPrefix(String(entry.dropLast(1))) : entry == caller.value
-            }
+            GatewayConfiguration.member(caller, matchesAnyOf: users)
         }
     }
 
