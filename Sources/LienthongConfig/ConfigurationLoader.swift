@@ -353,9 +353,7 @@ private struct Reader {
         } else {
             bands = [15, 25, 35, 45, 55, 65]
         }
-        if bands.isEmpty || bands.first.map({ $0 < 15 }) == true || zip(bands, bands.dropFirst()).contains(where: { $0 >= $1 }) || bands.contains(where: { $0 > 120 }) {
-            problem("labor.age_bands", "must be increasing lower bounds from 15 to 120 (e.g. [15, 25, 35, 45, 55, 65])")
-        }
+        // Their rules (increasing, 15 to 120) are AgeBands' own: `config check` applies them (ConfigurationContentCheck).
         let threshold = int(l, "labor", "suppression_threshold", default: 5, range: 1...1000)
         let interval = int(l, "labor", "ingest_interval_seconds", default: 0, range: 0...86_400)
         let maxUpload = int(l, "labor", "max_upload_bytes", default: 64 << 20, range: 1024...(4 << 30))

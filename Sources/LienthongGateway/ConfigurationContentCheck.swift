@@ -1,5 +1,6 @@
 import Foundation
 public import LienthongConfig
+import LienthongLabor
 import LienthongPKI
 import X509
 
@@ -39,6 +40,11 @@ public enum ConfigurationContentCheck {
                 problems.append(ConfigurationProblem(key: error.key, message: error.reason))
             } catch {
                 problems.append(ConfigurationProblem(key: "upstreams.napas", message: "\(error)"))
+            }
+        }
+        if let labor = configuration.labor {
+            do throws(LaborAnalysisError) { _ = try AgeBands(lowerBounds: labor.ageBands) } catch {
+                problems.append(ConfigurationProblem(key: "labor.age_bands", message: error.detail))
             }
         }
         return problems

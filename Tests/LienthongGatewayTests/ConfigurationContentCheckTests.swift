@@ -33,6 +33,35 @@ final class ConfigurationContentCheckTests: XCTestCase {
         XCTAssertFalse(problems.contains { $0.message.contains("PRIVATE KEY") }, "no key material in messages")
     }
 
+    func testLabourAgeBandsFollowTheAnalysisRules() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cfgcheck-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try ExamplePKI.create(at: dir, members: ["gov.labour.dongnai"])
+        func config(bands: String) throws -> GatewayConfiguration {
+            try ConfigurationLoader.parse(text: """
+                [partner]
+                certificate = "server.pem"
+                private_key = "server-key.pem"
+                trust_anchors = ["ca.pem"]
+                [outbound]
+                certificate = "gateway.pem"
+                private_key = "gateway-key.pem"
+                trust_anchors = ["ca.pem"]
+                [audit]
+                subject_key_file = "s.key"
+                signing_key_file = "k.pem"
+                [labor]
+                certificate = "gov.labour.dongnai.pem"
+                private_key = "gov.labour.dongnai-key.pem"
+                age_bands = \(bands)
+                """, file: "t.toml", baseDirectory: dir.path)
+        }
+        XCTAssertEqual(ConfigurationContentCheck.problems(in: try config(bands: "[15, 30, 60]")), [])
+        for bad in ["[10, 20]", "[15, 15, 30]", "[30, 20]", "[]"] {
+            XCTAssertEqual(ConfigurationContentCheck.problems(in: try config(bands: bad)).map(\.key), ["labor.age_bands"], bad)
+        }
+    }
+
     func testTheExampleConfigurationIsClean() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let config = try ConfigurationLoader.load(path: root.appendingPathComponent("lienthong.example.toml").path, environment: [:])
