@@ -69,16 +69,27 @@ public struct GatewayProblem: Error, Sendable, Equatable {
     public var detail: String
     /// Seconds a client should wait before retrying (`Retry-After`), where relevant.
     public var retryAfterSeconds: Int?
+    /// The HTTP status: the code's own (``ProblemCode/status``) unless a problem names a more precise one, as
+    /// ``storageUnavailable(retryAfterSeconds:)`` does (SPEC §3 fixes the codes, not every status).
+    public var status: Int
 
-    /// Creates a problem.
-    public init(_ code: ProblemCode, detail: String, retryAfterSeconds: Int? = nil) {
+    /// Creates a problem with the code's own HTTP status, or `status` when given.
+    public init(_ code: ProblemCode, detail: String, retryAfterSeconds: Int? = nil, status: Int? = nil) {
         self.code = code
         self.detail = detail
         self.retryAfterSeconds = retryAfterSeconds
+        self.status = status ?? code.status
     }
 
-    /// The HTTP status.
-    public var status: Int { code.status }
+    /// The gateway's own storage (queue and audit database) cannot take a write now: the disk is full, the
+    /// database is locked by another process beyond the busy timeout, or an I/O error occurred. Code `internal`,
+    /// HTTP `503` with `Retry-After`: nothing of the request was stored, and the same request may be sent again.
+    public static func storageUnavailable(retryAfterSeconds: Int = 5) -> GatewayProblem {
+        GatewayProblem(
+            .internal,
+            detail: "the gateway's storage cannot take writes now (disk full, database locked or I/O error); nothing was stored, retry later",
+            retryAfterSeconds: retryAfterSeconds, status: 503)
+    }
 }
 
 /// The RFC 9457 document sent on the wire.

@@ -60,8 +60,15 @@ struct ExchangeMiddleware: RouterMiddleware {
             } catch is NIOTooManyBytesError {
                 problem = GatewayProblem(.payloadTooLarge, detail: "request body exceeds the configured limit")
             } catch {
-                runtime.logger.error("request failed", metadata: ["requestId": .string(context.requestID), "error": .string(String(describing: type(of: error)))])
-                problem = GatewayProblem(.internal, detail: "internal error")
+                if let condition = StorageFailure.temporaryCondition(error) {
+                    // Disk full, database locked, I/O error: rolled back, nothing stored; the client may retry.
+                    runtime.logger.error("storage cannot take writes", metadata: [
+                        "requestId": .string(context.requestID), "condition": .string(condition)])
+                    problem = .storageUnavailable()
+                } else {
+                    runtime.logger.error("request failed", metadata: ["requestId": .string(context.requestID), "error": .string(String(describing: type(of: error)))])
+                    problem = GatewayProblem(.internal, detail: "internal error")
+                }
             }
         }
 
@@ -80,8 +87,13 @@ struct ExchangeMiddleware: RouterMiddleware {
             seq = appended
         } else {
             runtime.logger.critical("audit append failed; refusing to answer", metadata: ["requestId": .string(context.requestID)])
-            runtime.metrics.request(service: target, status: 500, duration: ContinuousClock.now - started)
-            return Self.problemResponse(GatewayProblem(.internal, detail: "audit log unavailable"), requestID: context.requestID)
+            runtime.metrics.request(service: target, status: 503, duration: ContinuousClock.now - started)
+            // Nothing is answered without its audit record (SPEC §5). The storage condition is usually temporary
+            // (a full disk, a lock held elsewhere): 503 with Retry-After, the same as a refused write.
+            return Self.problemResponse(
+                GatewayProblem(.internal, detail: "audit log unavailable; the answer is withheld, retry later",
+                               retryAfterSeconds: 5, status: 503),
+                requestID: context.requestID)
         }
 
         let elapsed = ContinuousClock.now - started
