@@ -162,7 +162,8 @@ private struct Reader {
 
         let p = section(root, "partner", allowed: [
             "listen", "certificate", "private_key", "trust_anchors", "crl_files", "crl_reload_seconds", "max_body_bytes", "idle_timeout_seconds",
-            "rate_limit_per_second", "rate_limit_burst",
+            "rate_limit_per_second", "rate_limit_burst", "max_connections", "max_header_bytes", "request_head_timeout_seconds",
+            "handshake_timeout_seconds",
         ])
         var partner = GatewayConfiguration.PartnerListener(
             listen: hostPort(env["LIENTHONG_PARTNER_LISTEN"] ?? string(p, "partner", "listen", default: "0.0.0.0:8443"), key: "partner.listen"),
@@ -176,6 +177,12 @@ private struct Reader {
         )
         partner.rateLimitPerSecond = Double(int(p, "partner", "rate_limit_per_second", default: 0, range: 0...1_000_000))
         partner.rateLimitBurst = Double(int(p, "partner", "rate_limit_burst", default: 0, range: 0...10_000_000))
+        partner.maxConnections = int(p, "partner", "max_connections", default: partner.maxConnections, range: 1...1_000_000)
+        partner.maxHeaderBytes = int(p, "partner", "max_header_bytes", default: partner.maxHeaderBytes, range: 1024...(1 << 20))
+        partner.requestHeadTimeoutSeconds = int(
+            p, "partner", "request_head_timeout_seconds", default: partner.requestHeadTimeoutSeconds, range: 1...3600)
+        partner.handshakeTimeoutSeconds = int(
+            p, "partner", "handshake_timeout_seconds", default: partner.handshakeTimeoutSeconds, range: 1...3600)
 
         let a = section(root, "admin", allowed: ["listen", "console_token_file"])
         var admin = GatewayConfiguration.AdminListener(

@@ -168,6 +168,18 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var rateLimitPerSecond: Double = 0
         /// Burst above the rate (bucket size), default twice the rate.
         public var rateLimitBurst: Double = 0
+        /// Open partner connections served at once (`max_connections`), default 1024. Beyond it a few more are
+        /// answered `503` (code `rate-limited`, `Retry-After`) after the handshake, and the rest closed at accept.
+        public var maxConnections: Int = 1024
+        /// Largest request head in bytes (`max_header_bytes`): the request target plus all header names and
+        /// values, default 16 KiB. Over it the answer is `431` (code `bad-request`), then the connection closes.
+        public var maxHeaderBytes: Int = 16_384
+        /// Seconds a request head may take from its first byte to its end (`request_head_timeout_seconds`),
+        /// default 10. Over it the answer is `408` (code `bad-request`), then the connection closes (slow-loris).
+        public var requestHeadTimeoutSeconds: Int = 10
+        /// Seconds a TLS handshake may take from accept (`handshake_timeout_seconds`), default 10. Over it the
+        /// connection is closed (no HTTP answer is possible) and the refusal audited as `handshake-timeout`.
+        public var handshakeTimeoutSeconds: Int = 10
     }
 
     /// Admin listener settings.

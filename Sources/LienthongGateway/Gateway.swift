@@ -144,11 +144,14 @@ public final class Gateway: Sendable {
 
         let sslContext = partnerSSLContext
         let idle = TimeAmount.seconds(Int64(configuration.partner.idleTimeoutSeconds))
+        let limits = PartnerConnectionLimits(configuration.partner)
+        let openConnections = runtime.metrics.registry.makeGauge(descriptor: .partnerConnectionsOpen)
         let partnerServer = HTTPServerBuilder { responder in
             PartnerTLSChannel(
-                HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idle)),
-                sslContext: sslContext,
-                onHandshake: { event in Task { await runtime.auditHandshake(event) } })
+                responder: responder, idleTimeout: idle, sslContext: sslContext, limits: limits,
+                onHandshake: { event in Task { await runtime.auditHandshake(event) } },
+                onRefusal: { refusal, channel in await runtime.auditRefusal(refusal, channel: channel) },
+                onOpenConnections: { openConnections.set(to: Double($0)) })
         }
         let partner = Application(
             router: router,

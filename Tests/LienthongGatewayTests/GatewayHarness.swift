@@ -60,10 +60,11 @@ final class GatewayHarness: @unchecked Sendable {
     /// `labor.worker-records` to the labour department) and `gov.ioc.dongnai` (a member without grants, the IOC
     /// feed's reader); without it `gov.ioc.dongnai` holds a certificate but is no member.
     /// `consoleToken` writes it to `console-token.txt` (with a trailing newline) as `admin.console_token_file`.
+    /// `partnerSettings` adds integer keys to `[partner]` (e.g. `["max_connections": 2]`).
     func start(
         upstream: Bool = true, timeoutMs: Int = 1500, maxBodyBytes: Int = 4096, napasQuirks: Set<NAPASSimulator.Quirk> = [],
         rateLimitPerSecond: Int = 0, registry: Bool = false, labor: Bool = false, laborPartners: Bool = false,
-        consoleToken: String? = nil
+        consoleToken: String? = nil, partnerSettings: [String: Int] = [:]
     ) async throws {
         try ExamplePKI.create(at: certs, members: Self.members + (laborPartners ? Self.laborPartnerMembers : []))
         let ca = try CertificateAuthority(
@@ -165,6 +166,7 @@ final class GatewayHarness: @unchecked Sendable {
         max_body_bytes = \(maxBodyBytes)
         rate_limit_per_second = \(rateLimitPerSecond)
         rate_limit_burst = \(rateLimitPerSecond * 2)
+        \(partnerSettings.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: "\n"))
         [admin]
         listen = "127.0.0.1:0"
         \(consoleToken == nil ? "" : "console_token_file = \"console-token.txt\"")

@@ -232,8 +232,9 @@ final class AuditUnavailableTests: XCTestCase {
         let body = try JSONEncoder().encode(VerifyCitizenRequest(personalId: c.personalId!, fullName: c.fullName, dateOfBirth: c.dateOfBirth))
         let answer = try await client.call(
             service: "population.verify-citizen", body: body, user: "u", purpose: "asxh.verify-beneficiary", timeout: .seconds(60))
-        XCTAssertEqual(answer.status, 500)
+        XCTAssertEqual(answer.status, 503, "withheld, and the caller told to retry (SECURITY.md, fault matrix)")
         XCTAssertEqual(answer.problem?.type, "urn:lienthong:error:internal")
+        XCTAssertNotNil(answer.retryAfter)
         XCTAssertNil(answer.auditSeq)
         XCTAssertFalse(String(decoding: answer.body, as: UTF8.self).contains("matched"), "the service's answer must not leave")
         release.signal()
