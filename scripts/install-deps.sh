@@ -16,3 +16,6 @@ python3 -c 'import jsonschema, openapi_spec_validator, yaml' 2>/dev/null \
   || python3 -m pip install --quiet jsonschema openapi-spec-validator pyyaml
 # Reports' XLSX files are opened with a reader other than ours in the tests (openpyxl).
 python3 -c 'import openpyxl' 2>/dev/null || python3 -m pip install --quiet openpyxl
+# Contract fuzzing (scripts/contract-fuzz.sh): schemathesis, pinned (its checks and CLI options change between versions).
+python3 -c 'import importlib.metadata as m, sys; sys.exit(m.version("schemathesis") != "4.32.5")' 2>/dev/null \
+  || python3 -m pip install --quiet "schemathesis==4.32.5"
