@@ -22,8 +22,7 @@ struct AccountOpeningRoutes {
     func one(request: Request, context: GatewayRequestContext) throws -> Response {
         context.notes.update { $0.action = "account-opening.read"; $0.target = "account-openings" }
         guard let member = context.member else { throw GatewayProblem(.unauthenticated, detail: "no member identity") }
-        let requestRef = context.parameters.get("requestRef") ?? ""
-        guard !requestRef.isEmpty, requestRef.count <= 64 else { throw GatewayProblem(.badRequest, detail: "requestRef must be 1 to 64 characters") }
+        let requestRef = try RequestChecks.pathParameter(context, "requestRef", what: "requestRef")
         var requester = member
         if let named = request.uri.queryParameters.get("requester") {
             guard let id = try? MemberID(String(named)) else { throw GatewayProblem(.badRequest, detail: "requester must be a member id") }

@@ -222,10 +222,7 @@ struct RegistryRoutes {
     }
 
     func batchID(_ context: GatewayRequestContext) throws -> String {
-        guard let id = context.parameters.get("id"), !id.isEmpty, id.count <= 64 else {
-            throw GatewayProblem(.badRequest, detail: "batch id must be 1 to 64 characters")
-        }
-        return id
+        try RequestChecks.pathParameter(context, "id", what: "batch id")
     }
 
     // MARK: Upload

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import LienthongCore
@@ -17,5 +18,17 @@ enum RequestChecks {
         guard let type = request.headers[.contentType], type.lowercased().hasPrefix("application/json") else {
             throw GatewayProblem(.unsupportedMediaType, detail: "body must be application/json")
         }
+    }
+
+    /// A path parameter, percent-decoded (Hummingbird hands it over as it appears in the path), 1 to `maxLength`
+    /// characters; `what` names it in the problem.
+    static func pathParameter(
+        _ context: GatewayRequestContext, _ name: String, what: String, maxLength: Int = 64
+    ) throws(GatewayProblem) -> String {
+        guard let raw = context.parameters.get(name), let value = raw.removingPercentEncoding,
+              !value.isEmpty, value.count <= maxLength else {
+            throw GatewayProblem(.badRequest, detail: "\(what) must be 1 to \(maxLength) characters (percent-encoded UTF-8)")
+        }
+        return value
     }
 }

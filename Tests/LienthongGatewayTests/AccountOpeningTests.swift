@@ -106,6 +106,24 @@ final class AccountOpeningTests: XCTestCase {
         XCTAssertEqual(otherView, 404)
     }
 
+    /// Found by contract fuzzing: a reference outside ASCII travels percent-encoded in the path and must be decoded
+    /// before the length check and the lookup (it was looked up encoded: 404, or 400 for 30 accented letters).
+    func testAReferenceOutsideASCIIIsReadByItsPercentEncodedPath() async throws {
+        let ref = "Phiếu-ĐN-01"
+        let sent = try await request(ref)
+        XCTAssertEqual(sent.status, 202)
+        let encoded = ref.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/")))!
+        XCTAssertNotEqual(encoded, ref)
+        let (status, found) = try await opening(encoded)
+        XCTAssertEqual(status, 200)
+        XCTAssertEqual(found?.requestRef, ref)
+        let long = String(repeating: "é", count: 30).addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let (longStatus, _) = try await opening(long)
+        XCTAssertEqual(longStatus, 404, "30 characters (180 encoded bytes) are within the 64-character limit")
+        let (badStatus, _) = try await opening("%E1%BA")
+        XCTAssertTrue([400, 404].contains(badStatus), "an invalid percent-encoding is refused, not a server error: \(badStatus)")
+    }
+
     func testAResultForAnUnknownRequestIsRefusedAuditedAndNotQueued() async throws {
         let unknown = try await result("NO-SUCH-REF", "opened", extra: #","accountId":"1""#)
         XCTAssertEqual(unknown.status, 400)
