@@ -4,6 +4,9 @@ set -euo pipefail
 need=()
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || need+=(libsqlite3-dev)
 dpkg -s zlib1g-dev >/dev/null 2>&1 || need+=(zlib1g-dev)   # XLSX (ZIPFoundation inflates with zlib)
+# PostgreSQL's server programs for the PostgreSQL store tests (scripts/pg-test-server.sh starts a throw-away cluster;
+# the machine's own PostgreSQL service is never used).
+command -v initdb >/dev/null 2>&1 || compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 if ((${#need[@]})); then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq

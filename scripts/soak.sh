@@ -2,18 +2,33 @@
 # Soak: the gateway as its own process under an open-loop load at 70% of its measured capacity for M minutes;
 # memory, file descriptors and latency percentiles must stay flat.
 #
-#   scripts/soak.sh [--minutes M] [--rate R]      # default 10 minutes; CI runs --minutes 1
+#   scripts/soak.sh [--minutes M] [--rate R]      # default 10 minutes
+#   scripts/soak.sh --minutes 1 --rate 60         # CI: a fixed rate, because on a 2-core runner shared with other
+#                                                 # work the capacity burst varied 2× (103-238 requests/s), and 70%
+#                                                 # of a lucky burst overloads the gateway when the load comes back
 #
 # Steps: `lienthong demo --once` in a temporary folder (example PKI, synthetic citizens, configuration);
 # `lienthong sim population` and `lienthong serve` as separate processes on fresh loopback ports; then
 # scripts/soak.py: capacity (closed loop, 15 s at 16 connections, unless --rate R requests/s is given), the open-loop
 # soak (population.verify-citizen as gov.labour.dongnai with purpose asxh.verify-beneficiary, and 10% POST
 # /v1/messages vss.participant-sync from gov.vss.dongnai to the pull recipient gov.labour.dongnai, whose inbox is
-# drained), a sample every 5 s of the gateway's RSS, open fds, requests, errors and p50/p99, a table per minute
-# and the verdict. PASS (exit 0) when (a) no 5xx and < 0.1% errors, (b) RSS growth from the end of the first minute
-# to the end < 10% or < 20 MiB, (c) fds at the end ≤ fds after the first minute + 5, (d) p99 of the last minute
-# ≤ 2 × p99 of the first minute; else FAIL (exit 1) with the reasons; 2 when the setup failed. Runs shorter than
-# two minutes compare quarters of the run instead of minutes.
+# drained), a sample every 5 s of the gateway's RSS, open fds by kind, requests, errors and p50/p99, a table per
+# period and the verdict. A period is a minute, or a quarter of the run when it is shorter than two minutes; the
+# first period is the warm-up (AsyncHTTPClient's outbound pool and the inbound keep-alive connections fill up in it),
+# the baselines are its last sample. PASS (exit 0) when
+#   (a) no 5xx and < 0.1% errors;
+#   (b) RSS growth after the warm-up < max(10%, 20 MiB) scaled to the judged span (540 s = the full allowance),
+#       at least 6 MiB;
+#   (c) descriptors, end = the smallest value in the last period: non-socket ones (files, pipes, eventfds, epoll)
+#       ≤ warm-up + 2; unclassified sockets (unix, UDP) ≤ warm-up + 2; sockets ≤ listeners + the load generator's
+#       connections + outbound.max_connections_per_host × upstream hosts exercised + unclassified + 4; inbound
+#       connections ≤ the load generator's + 4; no upstream host with more than max_connections_per_host + 2
+#       connections (sockets are classified with
+#       /proc/PID/net/tcp; the listeners, upstreams and pool limit come from the run's lienthong.toml);
+#   (d) p99 of the last period ≤ 2 × p99 of the period after the warm-up (or at most 50 ms above it), a period's
+#       p99 being that of its best 5-s window: a host stall spoils a window or two, a lasting slowdown all of them;
+# else FAIL (exit 1) with the reasons; 2 when the setup failed. scripts/test_soak.py tests the verdict on synthetic
+# samples (python3 -m unittest discover -s scripts -p 'test_soak.py').
 #
 # Environment: LIENTHONG_BIN (a built `lienthong`; default: `swift build --product lienthong`), SOAK_OUT (folder
 # for report.txt, samples.csv and the processes' logs; default: a new /tmp/lienthong-soak.XXXXXX, kept and printed).
@@ -94,7 +109,7 @@ curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null || { echo "soak: the gatewa
 echo "== soak: load (${minutes} min; report and samples in $out)"
 status=0
 python3 "$root/scripts/soak.py" --port "$partner" --certs "$demo/certs" --citizens "$demo/data/citizens.jsonl" \
-  --gateway-pid "$server_pid" --data-dir "$demo/data" --minutes "$minutes" --out "$out" ${extra[@]+"${extra[@]}"} || status=$?
+  --gateway-pid "$server_pid" --data-dir "$demo/data" --config "$demo/lienthong.toml" --minutes "$minutes" --out "$out" ${extra[@]+"${extra[@]}"} || status=$?
 curl -sf "http://127.0.0.1:$admin/metrics" >"$out/metrics.txt" 2>/dev/null || true
 kill -0 "$server_pid" 2>/dev/null || { echo "soak: the gateway is no longer running" >&2; status=1; }
 echo "soak: report $out/report.txt, samples $out/samples.csv, logs $out/*.stderr"
