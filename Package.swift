@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "LienthongCore", targets: ["LienthongCore"]),
         .library(name: "LienthongTabular", targets: ["LienthongTabular"]),
         .library(name: "LienthongAdapters", targets: ["LienthongAdapters"]),
+        .library(name: "LienthongSOAP", targets: ["LienthongSOAP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -63,9 +64,12 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
+        // SOAP 1.1 and XML without I/O: a bounded XML reader and writer, envelopes and faults, the population
+        // database's request and response payloads (shared by the adapter, the simulator and the fuzzer).
+        .target(name: "LienthongSOAP", dependencies: ["LienthongCore"], swiftSettings: strict),
         // Upstream adapters: population database (SOAP 1.1), social insurance, NAPAS (JSON with detached JWS).
         .target(name: "LienthongAdapters", dependencies: [
-            "LienthongCore", "LienthongPKI",
+            "LienthongCore", "LienthongPKI", "LienthongSOAP",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -97,7 +101,7 @@ let package = Package(
         ], swiftSettings: strict),
         // Partner simulators and synthetic data.
         .target(name: "LienthongSimulators", dependencies: [
-            "LienthongCore", "LienthongAdapters", "LienthongPKI", "LienthongClient", "LienthongTabular", "LienthongLabor",
+            "LienthongCore", "LienthongAdapters", "LienthongSOAP", "LienthongPKI", "LienthongClient", "LienthongTabular", "LienthongLabor",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "X509", package: "swift-certificates"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -173,7 +177,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "LienthongAdaptersTests", dependencies: [
-            "LienthongAdapters", "LienthongSimulators", "LienthongPKI",
+            "LienthongAdapters", "LienthongSOAP", "LienthongSimulators", "LienthongPKI",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),

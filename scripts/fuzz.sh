@@ -4,7 +4,7 @@
 #   scripts/fuzz.sh                      # every target, 20 s each
 #   FUZZ_SECONDS=60 scripts/fuzz.sh      # longer runs
 #   scripts/fuzz.sh soap name            # some targets only
-#   scripts/fuzz.sh --ci                 # CI: the six light targets (not soap), 15 s each (also FUZZ_CI=1)
+#   scripts/fuzz.sh --ci                 # CI: every target, 15 s each (also FUZZ_CI=1)
 #
 # Environment:
 #   FUZZ_SECONDS   seconds per target (default 20; 15 with --ci), passed as -max_total_time
@@ -15,9 +15,8 @@
 #   FUZZ_CI        1: the same as --ci
 #
 # The build is one `swift build` with `-sanitize=fuzzer`, which instruments every module it compiles, dependencies
-# included. Without soap among the targets it sets LIENTHONG_FUZZ_LIGHT=1, which removes FuzzSOAP from Fuzz/Package.swift,
-# so LienthongAdapters and swift-nio, AsyncHTTPClient, swift-nio-ssl, swift-crypto and swift-certificates are not
-# built: only LienthongCore, LienthongTabular and ZIPFoundation (Fuzz/README.md has the measured times).
+# included; the targets need only LienthongCore, LienthongTabular, LienthongSOAP and ZIPFoundation, no NIO (Fuzz/README.md
+# has the measured times).
 #
 # Each target starts from its seeds in Fuzz/Corpus/<target>/ (copied, so the committed seeds never change); the
 # XLSX target also writes seed workbooks made by XLSXWriter at start-up. Crashes, timeouts and out-of-memory
@@ -51,15 +50,11 @@ declare -A executables=(
     [csv]=FuzzCSV [xlsx]=FuzzXLSX [soap]=FuzzSOAP
 )
 all=(envelope jcs personal-id name csv xlsx soap)
-light=(envelope jcs personal-id name csv xlsx)
 if [[ ${#args[@]} -gt 0 ]]; then targets=("${args[@]}")
-elif [[ "$ci" == 1 ]]; then targets=("${light[@]}")
 else targets=("${all[@]}"); fi
 for target in "${targets[@]}"; do
     [[ -n "${executables[$target]:-}" ]] || { echo "unknown target '$target' (known: ${all[*]})" >&2; exit 2; }
 done
-# Without the SOAP target the manifest leaves out FuzzSOAP and with it the NIO stack (see Fuzz/Package.swift).
-if [[ " ${targets[*]} " == *" soap "* ]]; then unset LIENTHONG_FUZZ_LIGHT; else export LIENTHONG_FUZZ_LIGHT=1; fi
 
 # Build. The fuzz package pins the same dependency versions as the root package.
 if [[ ! -f "$fuzz/Package.resolved" && -f "$root/Package.resolved" ]]; then
@@ -71,7 +66,7 @@ build_start=$SECONDS
     echo "fuzz build failed" >&2; exit 2; }
 bin="$scratch/$config"
 build_seconds=$((SECONDS - build_start))
-echo "build: $build_seconds s ($config, ${LIENTHONG_FUZZ_LIGHT:+light: }scratch $scratch)"
+echo "build: $build_seconds s ($config, scratch $scratch)"
 
 # libFuzzer handles the crash signals itself (and writes the input); Swift's backtracer would take them first.
 export SWIFT_BACKTRACE=enable=no
@@ -122,7 +117,7 @@ count=$(grep -c . <<<"$found" || true)
 verdict=PASS
 if [[ -n "$found" || ${#failed[@]} -gt 0 ]]; then verdict=FAIL; fi
 echo "fuzz: $verdict, ${#targets[@]} targets × ${seconds} s, $total_runs executions, $count crash/timeout/oom artifacts," \
-     "${#failed[@]} failed targets; build ${build_seconds} s ($config${LIENTHONG_FUZZ_LIGHT:+, light}), run $((SECONDS - run_start)) s"
+     "${#failed[@]} failed targets; build ${build_seconds} s ($config), run $((SECONDS - run_start)) s"
 if [[ "$verdict" == FAIL ]]; then
     echo
     echo "FAILED targets: ${failed[*]:-none}"

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import LienthongAdapters
 import LienthongCore
+import LienthongSOAP
 import LienthongPKI
 import LienthongSimulators
 import Logging

@@ -1,6 +1,7 @@
 import Foundation
 import LienthongAdapters
 import LienthongCore
+import LienthongSOAP
 import XCTest
 
 final class SOAPMappingTests: XCTestCase {

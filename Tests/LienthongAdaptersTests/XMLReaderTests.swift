@@ -1,4 +1,5 @@
 import LienthongAdapters
+import LienthongSOAP
 import XCTest
 
 final class XMLReaderTests: XCTestCase {

@@ -1,9 +1,9 @@
-// libFuzzer target: the SOAP 1.1 stack of LienthongAdapters — the XML reader, `SOAPEnvelope.decode`, faults, and the
+// libFuzzer target: the SOAP 1.1 stack of LienthongSOAP — the XML reader, `SOAPEnvelope.decode`, faults, and the
 // population database's request and response payloads (`PopulationSOAP.Request` / `.Response`). Besides crashes it
 // checks the writers against the reader: what was read, written out and read again must write the same bytes, and a
 // request or response read from the wire must survive being encoded and decoded.
 import FuzzDriver
-import LienthongAdapters
+import LienthongSOAP
 import LienthongCore
 
 /// Traps (so libFuzzer saves the input) when `condition` is false.

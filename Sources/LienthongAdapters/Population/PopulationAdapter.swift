@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+public import LienthongSOAP
 public import LienthongCore
 import NIOCore
 

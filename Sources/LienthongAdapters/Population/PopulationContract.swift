@@ -1,4 +1,5 @@
 public import LienthongCore
+public import LienthongSOAP
 
 // The gateway's JSON contracts of the three population services (`Contracts/services/population.md`).
 // Keys are lowerCamelCase, dates `YYYY-MM-DD`, ids strings.

@@ -5,6 +5,7 @@ import HummingbirdCore
 import HummingbirdTLS
 public import LienthongAdapters
 public import LienthongCore
+public import LienthongSOAP
 public import Logging
 import NIOCore
 public import NIOSSL

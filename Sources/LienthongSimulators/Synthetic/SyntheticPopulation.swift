@@ -1,6 +1,7 @@
 public import Foundation
 public import LienthongAdapters
 public import LienthongCore
+public import LienthongSOAP
 
 /// One synthetic person of the population register. Names and places are NFC.
 public struct SyntheticCitizen: Codable, Sendable, Hashable {
