@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     ],
     targets: [
@@ -151,6 +152,13 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: strict),
+        // PostgreSQL stores for scale-out (several gateways): migrations, the audit log (one chain) and the durable queue.
+        .target(name: "LienthongPostgres", dependencies: [
+            "LienthongCore", "LienthongAudit", "LienthongQueue",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: strict),
         .executableTarget(name: "lienthong", dependencies: [
             "LienthongCore", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongAdapters",
             "LienthongGateway", "LienthongSimulators", "LienthongClient", "LienthongQueue", "LienthongConformance",
@@ -176,6 +184,10 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .testTarget(name: "LienthongPostgresTests", dependencies: [
+            "LienthongPostgres", "LienthongQueue", "LienthongAudit", "LienthongCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: strict),
         .testTarget(name: "LienthongAdaptersTests", dependencies: [
             "LienthongAdapters", "LienthongSOAP", "LienthongSimulators", "LienthongPKI",
             .product(name: "Crypto", package: "swift-crypto"),

@@ -1,0 +1,672 @@
+import Crypto
+public import Foundation
+import LienthongAudit
+public import LienthongCore
+public import LienthongQueue
+import Logging
+import PostgresNIO
+
+/// The durable outbound queue (SPEC §4) in PostgreSQL, shared by several gateway instances.
+///
+/// Same calls, results and audit records as ``SQLiteQueueStore`` (both conform to ``DurableQueue``): every
+/// write runs through ``PostgresAuditLog/commit(_:)`` (the row change and its audit records in one READ COMMITTED
+/// transaction), and every state change through ``MessageLifecycle`` (load the row, apply the event in Swift,
+/// write the row back, in the same transaction).
+///
+/// Several instances: ``lease(recipient:excluding:limit:leaseDuration:now:actor:type:)`` claims rows with
+/// `SELECT ... FOR UPDATE SKIP LOCKED` in a CTE, so concurrent workers (in one process or many) take disjoint
+/// rows without waiting for each other; settling (``recordDelivery(id:token:outcome:now:policy:)``, ``ack(id:recipient:token:now:)``)
+/// locks the message row (`FOR UPDATE`) and checks the lease token through the lifecycle, so a stale worker
+/// cannot settle a message someone else re-claimed. Lease expiry recovery skips rows being settled.
+///
+/// Finished rows leave the hot table: a delivered message is moved to `queue_message_done` in the transaction
+/// that delivers it (dead messages stay in `queue_message`, where an operator retry can revive them). Reads by
+/// id, ``list(state:recipient:type:limit:)`` and ``depth()`` look in both tables; idempotency too.
+///
+/// The rows a lease or a recovery changes are written back in one `UPDATE ... FROM jsonb_to_recordset(...)`.
+/// Times are integer milliseconds since 1970 (inputs rounded to the millisecond), as in SQLite.
+///
+/// Not here (yet): the admission hooks of ``SQLiteQueueStore/acceptAudited(id:sender:recipient:type:payload:user:now:idempotencyBytes:admit:)``
+/// (tied to GRDB), acceptance reports, operator actions (retry, purge) and `nextDueDate`.
+///
+/// Schema (`queue-v1`): `queue_message` (primary key `(sender, id)`, `seq` identity for insertion order) and
+/// `queue_message_done` (same columns).
+public final class PostgresQueueStore: DurableQueue {
+    /// The audit log whose database and transactions this store shares.
+    public let auditLog: PostgresAuditLog
+
+    private var logger: Logger { auditLog.database.logger }
+
+    /// The schema migrations of the queue.
+    public static let migrations: [PostgresMigration] = [
+        PostgresMigration(name: "queue-v1", statements: [
+            """
+            CREATE TABLE queue_message (
+                "seq" bigint GENERATED ALWAYS AS IDENTITY,
+                "sender" text NOT NULL,
+                "id" text NOT NULL,
+                "recipient" text NOT NULL,
+                "type" text NOT NULL,
+                "payload" bytea NOT NULL,
+                "payload_hash" text NOT NULL,
+                "accepted_at" bigint NOT NULL,
+                "state" text NOT NULL,
+                "lease_token" text,
+                "lease_expires_at" bigint,
+                "not_before" bigint,
+                "delivered_at" bigint,
+                "dead_reason" text,
+                "attempts" bigint NOT NULL,
+                "last_error" text,
+                "age_clock_started_at" bigint NOT NULL,
+                "last_attempt_at" bigint,
+                "last_lease_token" text,
+                PRIMARY KEY ("sender", "id")
+            )
+            """,
+            #"CREATE INDEX queue_message_due ON queue_message ("accepted_at", "seq") WHERE "state" IN ('queued', 'waiting-retry')"#,
+            #"CREATE INDEX queue_message_leased ON queue_message ("lease_expires_at") WHERE "state" = 'leased'"#,
+            #"CREATE INDEX queue_message_id ON queue_message ("id")"#,
+            #"CREATE INDEX queue_message_state_recipient ON queue_message ("state", "recipient")"#,
+            """
+            CREATE TABLE queue_message_done (
+                "seq" bigint NOT NULL,
+                "sender" text NOT NULL,
+                "id" text NOT NULL,
+                "recipient" text NOT NULL,
+                "type" text NOT NULL,
+                "payload" bytea NOT NULL,
+                "payload_hash" text NOT NULL,
+                "accepted_at" bigint NOT NULL,
+                "state" text NOT NULL,
+                "lease_token" text,
+                "lease_expires_at" bigint,
+                "not_before" bigint,
+                "delivered_at" bigint,
+                "dead_reason" text,
+                "attempts" bigint NOT NULL,
+                "last_error" text,
+                "age_clock_started_at" bigint NOT NULL,
+                "last_attempt_at" bigint,
+                "last_lease_token" text,
+                PRIMARY KEY ("sender", "id")
+            )
+            """,
+            #"CREATE INDEX queue_message_done_id ON queue_message_done ("id")"#,
+            #"CREATE INDEX queue_message_done_state_recipient ON queue_message_done ("state", "recipient")"#,
+        ]),
+    ]
+
+    /// Opens the queue in `auditLog`'s database, applying its migrations when needed.
+    public init(auditLog: PostgresAuditLog) async throws {
+        self.auditLog = auditLog
+        try await auditLog.database.migrate(Self.migrations)
+    }
+
+    // MARK: - Accepting
+
+    /// Accepts a message, idempotently by `(sender, id)`, as ``SQLiteQueueStore/accept(id:sender:recipient:type:payload:user:now:)``:
+    /// `.accepted` (`message.accepted`, ok, 202), `.duplicate` (same payload hash; `message.duplicate`, ok, 200) or
+    /// `.conflict` (`message.conflict`, denied, 409). Concurrent accepts of the same `(sender, id)` on several
+    /// instances store it once (the primary key decides; the others see the stored row).
+    ///
+    /// Throws `QueueStoreError` `invalidArgument` naming `id` (not a lowercase UUID) or `type` (empty or over 128 bytes).
+    public func accept(id: String, sender: MemberID, recipient: MemberID, type: String, payload: [UInt8],
+                       user: String, now: Date) async throws -> AcceptResult {
+        try Self.validate(id: id)
+        guard !type.isEmpty, type.utf8.count <= 128 else { throw QueueStoreError(.invalidArgument, field: "type") }
+        let now = Self.normalize(now)
+        let hash = Self.sha256Hex(payload)
+        let logger = self.logger
+        let (result, _) = try await auditLog.commit { connection -> (AcceptResult, [AuditEvent]) in
+            let message = QueuedMessage(
+                id: id, sender: sender, recipient: recipient, type: type, payload: payload, payloadHash: hash,
+                acceptedAt: now, lifecycle: MessageLifecycle(acceptedAt: now))
+            var existing: QueuedMessage?
+            if let seq = try await Self.insert(connection, message, logger: logger) {
+                // A finished twin may have left the hot table just before this insert: then it is in the done table.
+                if let done = try await Self.fetchDone(connection, sender: sender, id: id, logger: logger) {
+                    try await connection.query("DELETE FROM queue_message WHERE seq = \(seq)", logger: logger)
+                    existing = done
+                }
+            } else {
+                existing = try await Self.fetch(connection, sender: sender, id: id, logger: logger)
+                guard existing != nil else { throw PostgresStoreError(.unexpectedState, field: "queue_message") }
+            }
+            guard let existing else {
+                return (.accepted(message), [AuditEvent(
+                    actor: sender.value, user: user, action: "message.accepted", target: type, ref: id,
+                    outcome: .ok, status: 202)])
+            }
+            if existing.payloadHash == hash {
+                return (.duplicate(existing), [AuditEvent(
+                    actor: sender.value, user: user, action: "message.duplicate", target: type, ref: id,
+                    outcome: .ok, status: 200)])
+            }
+            return (.conflict, [AuditEvent(
+                actor: sender.value, user: user, action: "message.conflict", target: type, ref: id,
+                outcome: .denied, status: 409)])
+        }
+        return result
+    }
+
+    // MARK: - Leasing and settling
+
+    /// Leases up to `limit` due messages, oldest first, as ``SQLiteQueueStore/lease(recipient:excluding:limit:leaseDuration:now:actor:type:)``
+    /// (`message.leased` per message; status 0 for the `gateway` actor, 200 for a pull recipient).
+    ///
+    /// The candidates are claimed in a CTE with `FOR UPDATE SKIP LOCKED` (rows another transaction is claiming or
+    /// settling are skipped, not waited for), the lease is applied to each with
+    /// ``MessageLifecycle/lease(token:now:leaseDuration:)`` and the rows are updated, all in one transaction.
+    public func lease(recipient: MemberID?, excluding: Set<MemberID>, limit: Int, leaseDuration: Duration,
+                      now: Date, actor: String, type: String? = nil) async throws -> [QueuedMessage] {
+        guard limit > 0 else { return [] }
+        guard leaseDuration > .zero else { throw QueueStoreError(.invalidArgument, field: "leaseDuration") }
+        let now = Self.normalize(now)
+        let nowMS = Self.milliseconds(now)
+        let excluded = excluding.map(\.value).sorted()
+        let status = actor == "gateway" ? 0 : 200
+        let recipientValue = recipient?.value
+        let logger = self.logger
+        let (leased, _) = try await auditLog.commit { connection -> ([QueuedMessage], [AuditEvent]) in
+            let rows = try await connection.query("""
+                WITH claim AS (
+                    SELECT "seq", \(unescaped: Self.columns) FROM queue_message
+                    WHERE ("state" = 'queued' OR ("state" = 'waiting-retry' AND "not_before" <= \(nowMS)))
+                      AND (\(recipientValue)::text IS NULL OR "recipient" = \(recipientValue)::text)
+                      AND (\(type)::text IS NULL OR "type" = \(type)::text)
+                      AND NOT ("recipient" = ANY(\(excluded)::text[]))
+                    ORDER BY "accepted_at", "seq"
+                    LIMIT \(Int64(limit))
+                    FOR UPDATE SKIP LOCKED
+                )
+                SELECT \(unescaped: Self.columns) FROM claim ORDER BY "accepted_at", "seq"
+                """, logger: logger).collect()
+            var rng = SystemRandomNumberGenerator()
+            var leased: [QueuedMessage] = []
+            var events: [AuditEvent] = []
+            for row in rows {
+                var message = try Self.decode(row)
+                let token = LeaseToken.random(using: &rng)
+                guard case .persist = message.lifecycle.lease(token: token, now: now, leaseDuration: leaseDuration) else { continue }
+                message.lifecycle = try Self.roundTrip(message.lifecycle)
+                leased.append(message)
+                events.append(AuditEvent(
+                    actor: actor, action: "message.leased", target: message.type, ref: message.id, outcome: .ok, status: status))
+            }
+            try await Self.update(connection, leased, logger: logger)
+            return (leased, events)
+        }
+        return leased
+    }
+
+    /// Records the outcome of a push delivery made under lease `token`, as
+    /// ``SQLiteQueueStore/recordDelivery(id:token:outcome:now:policy:)``: `message.delivered`,
+    /// `message.retry-scheduled`, `message.dead`, or `message.delivery-rejected` (denied, 409) for a stale token or a
+    /// message that is not leased. A delivered message moves to `queue_message_done` in the same transaction.
+    /// Throws `QueueStoreError` `notFound` naming `id` when no message has this id.
+    public func recordDelivery(id: String, token: LeaseToken, outcome: DeliveryOutcome, now: Date,
+                               policy: RetryPolicy) async throws -> MessageLifecycle.Action {
+        let now = Self.normalize(now)
+        let logger = self.logger
+        let (action, _) = try await auditLog.commit { connection -> (MessageLifecycle.Action?, [AuditEvent]) in
+            guard let found = try await Self.fetchForSettling(connection, id: id, token: token, logger: logger) else {
+                return (nil, [])
+            }
+            var message = found.message
+            var rng = SystemRandomNumberGenerator()
+            let action = message.lifecycle.record(outcome, token: token, now: now, policy: policy, using: &rng)
+            let status = Self.httpStatus(outcome)
+            let event: AuditEvent
+            switch action {
+            case .markDelivered:
+                event = AuditEvent(actor: "gateway", action: "message.delivered", target: message.type, ref: message.id,
+                                   outcome: .ok, status: status)
+            case .scheduleRetry:
+                event = AuditEvent(actor: "gateway", action: "message.retry-scheduled", target: message.type,
+                                   ref: message.id, outcome: .error, status: status)
+            case .markDead:
+                event = AuditEvent(actor: "gateway", action: "message.dead", target: message.type, ref: message.id,
+                                   outcome: .error, status: status)
+            case .reject, .persist, .purge:
+                return (action, [AuditEvent(actor: "gateway", action: "message.delivery-rejected", target: message.type,
+                                            ref: message.id, outcome: .denied, status: 409)])
+            }
+            guard found.isHot else { throw PostgresStoreError(.unexpectedState, field: "queue_message_done") }
+            message.lifecycle = try Self.roundTrip(message.lifecycle)
+            if case .markDelivered = action {
+                try await Self.finish(connection, message, logger: logger)
+            } else {
+                try await Self.update(connection, message, logger: logger)
+            }
+            return (action, [event])
+        }
+        guard let action else { throw QueueStoreError(.notFound, field: "id") }
+        return action
+    }
+
+    /// A pull acknowledgement by `recipient` under lease `token`, as ``SQLiteQueueStore/ack(id:recipient:token:now:)``
+    /// (`message.acked`: ok 200, denied 409 for a stale token or repeated acknowledgement, denied 404 and a thrown
+    /// `notFound` when no message of this recipient has the id). The delivered message moves to `queue_message_done`.
+    public func ack(id: String, recipient: MemberID, token: LeaseToken, now: Date) async throws -> MessageLifecycle.Action {
+        try Self.validate(id: id)
+        let now = Self.normalize(now)
+        let logger = self.logger
+        let (action, _) = try await auditLog.commit { connection -> (MessageLifecycle.Action?, [AuditEvent]) in
+            guard let found = try await Self.fetchForSettling(
+                connection, id: id, token: token, recipient: recipient, logger: logger)
+            else {
+                return (nil, [AuditEvent(actor: recipient.value, action: "message.acked", ref: id, outcome: .denied, status: 404)])
+            }
+            var message = found.message
+            let action = message.lifecycle.ack(token: token, now: now)
+            guard case .markDelivered = action else {
+                return (action, [AuditEvent(actor: recipient.value, action: "message.acked", target: message.type,
+                                            ref: message.id, outcome: .denied, status: 409)])
+            }
+            guard found.isHot else { throw PostgresStoreError(.unexpectedState, field: "queue_message_done") }
+            message.lifecycle = try Self.roundTrip(message.lifecycle)
+            try await Self.finish(connection, message, logger: logger)
+            return (action, [AuditEvent(actor: recipient.value, action: "message.acked", target: message.type,
+                                        ref: message.id, outcome: .ok, status: 200)])
+        }
+        guard let action else { throw QueueStoreError(.notFound, field: "id") }
+        return action
+    }
+
+    /// Returns every lease expired by `now` to the queue, or marks the message dead when `policy` says so, as
+    /// ``SQLiteQueueStore/recoverExpiredLeases(now:policy:)`` (`message.lease-expired`, plus `message.dead`). Rows
+    /// being settled by another transaction are skipped (`FOR UPDATE SKIP LOCKED`), so several instances may run it.
+    public func recoverExpiredLeases(now: Date, policy: RetryPolicy) async throws -> Int {
+        let now = Self.normalize(now)
+        let nowMS = Self.milliseconds(now)
+        let logger = self.logger
+        let (count, _) = try await auditLog.commit { connection -> (Int, [AuditEvent]) in
+            let rows = try await connection.query("""
+                SELECT \(unescaped: Self.columns) FROM queue_message
+                WHERE "state" = 'leased' AND "lease_expires_at" <= \(nowMS)
+                ORDER BY "accepted_at", "seq"
+                FOR UPDATE SKIP LOCKED
+                """, logger: logger).collect()
+            var events: [AuditEvent] = []
+            var changed: [QueuedMessage] = []
+            for row in rows {
+                var message = try Self.decode(row)
+                let action = message.lifecycle.leaseExpired(now: now, policy: policy)
+                switch action {
+                case .persist, .markDead:
+                    break
+                case .reject, .markDelivered, .scheduleRetry, .purge:
+                    continue
+                }
+                message.lifecycle = try Self.roundTrip(message.lifecycle)
+                changed.append(message)
+                events.append(AuditEvent(actor: "gateway", action: "message.lease-expired", target: message.type,
+                                         ref: message.id, outcome: .error, status: 0))
+                if case .markDead = action {
+                    events.append(AuditEvent(actor: "gateway", action: "message.dead", target: message.type,
+                                             ref: message.id, outcome: .error, status: 0))
+                }
+            }
+            try await Self.update(connection, changed, logger: logger)
+            return (changed.count, events)
+        }
+        return count
+    }
+
+    // MARK: - Reading
+
+    /// The message with this id (the first accepted when several senders used the same id), or `nil`; finished
+    /// messages included.
+    public func message(id: String) async throws -> QueuedMessage? {
+        try await messages(id: id).first
+    }
+
+    /// Every message with this id (one per sender that used it), oldest first; finished messages included.
+    public func messages(id: String) async throws -> [QueuedMessage] {
+        let rows = try await auditLog.database.client.query("""
+            SELECT \(unescaped: Self.columns) FROM (
+                SELECT "seq", \(unescaped: Self.columns) FROM queue_message WHERE "id" = \(id)
+                UNION ALL
+                SELECT "seq", \(unescaped: Self.columns) FROM queue_message_done WHERE "id" = \(id)
+            ) AS m ORDER BY "seq"
+            """, logger: logger).collect()
+        return try rows.map(Self.decode)
+    }
+
+    /// The message `(sender, id)`, or `nil`; finished messages included.
+    public func message(sender: MemberID, id: String) async throws -> QueuedMessage? {
+        try await messages(id: id).first { $0.sender == sender }
+    }
+
+    /// Up to `limit` messages, oldest first, filtered by internal state, recipient and type when given; finished
+    /// messages included.
+    public func list(state: MessageState.Kind?, recipient: MemberID?, type: String?, limit: Int) async throws -> [QueuedMessage] {
+        let stateValue = state?.rawValue
+        let recipientValue = recipient?.value
+        let rows = try await auditLog.database.client.query("""
+            SELECT \(unescaped: Self.columns) FROM (
+                SELECT "seq", \(unescaped: Self.columns) FROM queue_message
+                UNION ALL
+                SELECT "seq", \(unescaped: Self.columns) FROM queue_message_done
+            ) AS m
+            WHERE (\(stateValue)::text IS NULL OR "state" = \(stateValue)::text)
+              AND (\(recipientValue)::text IS NULL OR "recipient" = \(recipientValue)::text)
+              AND (\(type)::text IS NULL OR "type" = \(type)::text)
+            ORDER BY "accepted_at", "seq" LIMIT \(Int64(max(0, limit)))
+            """, logger: logger).collect()
+        return try rows.map(Self.decode)
+    }
+
+    /// Message counts by internal state and recipient (for metrics), sorted by state then recipient; finished
+    /// messages included, as in SQLite (until purged).
+    public func depth() async throws -> [(state: MessageState.Kind, recipient: MemberID, count: Int)] {
+        let rows = try await auditLog.database.client.query("""
+            SELECT "state", "recipient", COUNT(*) FROM (
+                SELECT "state", "recipient" FROM queue_message
+                UNION ALL
+                SELECT "state", "recipient" FROM queue_message_done
+            ) AS m GROUP BY "state", "recipient" ORDER BY "state", "recipient"
+            """, logger: logger).collect()
+        return try rows.map { row in
+            let row = row.makeRandomAccess()
+            guard let state = MessageState.Kind(rawValue: try row[0].decode(String.self)) else {
+                throw QueueStoreError(.corruptRow, field: "state")
+            }
+            let recipient = try Self.member(try row[1].decode(String.self), field: "recipient")
+            return (state: state, recipient: recipient, count: Int(try row[2].decode(Int64.self)))
+        }
+    }
+
+    // MARK: - Rows
+
+    static let columns = """
+        "sender", "id", "recipient", "type", "payload", "payload_hash", "accepted_at", "state", "lease_token", \
+        "lease_expires_at", "not_before", "delivered_at", "dead_reason", "attempts", "last_error", \
+        "age_clock_started_at", "last_attempt_at", "last_lease_token"
+        """
+
+    /// Inserts a new message unless `(sender, id)` is taken; returns its `seq` when inserted.
+    private static func insert(_ connection: PostgresConnection, _ message: QueuedMessage, logger: Logger) async throws -> Int64? {
+        let lifecycle = LifecycleColumns(message.lifecycle)
+        let rows = try await connection.query("""
+            INSERT INTO queue_message (\(unescaped: columns)) VALUES (
+                \(message.sender.value), \(message.id), \(message.recipient.value), \(message.type), \(Data(message.payload)),
+                \(message.payloadHash), \(milliseconds(message.acceptedAt)), \(lifecycle.state), \(lifecycle.leaseToken),
+                \(lifecycle.leaseExpiresAt), \(lifecycle.notBefore), \(lifecycle.deliveredAt), \(lifecycle.deadReason),
+                \(lifecycle.attempts), \(lifecycle.lastError), \(lifecycle.ageClockStartedAt), \(lifecycle.lastAttemptAt),
+                \(lifecycle.lastLeaseToken))
+            ON CONFLICT ("sender", "id") DO NOTHING
+            RETURNING "seq"
+            """, logger: logger).collect()
+        return try rows.first?.makeRandomAccess()[0].decode(Int64.self)
+    }
+
+    /// Writes the lifecycle columns of several messages in the hot table in one statement (the rows travel as a
+    /// JSON array, so absent values are SQL NULLs).
+    private static func update(_ connection: PostgresConnection, _ messages: [QueuedMessage], logger: Logger) async throws {
+        guard !messages.isEmpty else { return }
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let rows = String(decoding: try encoder.encode(messages.map(LifecycleColumns.init)), as: UTF8.self)
+        let updated = try await connection.query("""
+            UPDATE queue_message AS q SET "state" = u.state, "lease_token" = u.lease_token,
+                "lease_expires_at" = u.lease_expires_at, "not_before" = u.not_before, "delivered_at" = u.delivered_at,
+                "dead_reason" = u.dead_reason, "attempts" = u.attempts, "last_error" = u.last_error,
+                "age_clock_started_at" = u.age_clock_started_at, "last_attempt_at" = u.last_attempt_at,
+                "last_lease_token" = u.last_lease_token
+            FROM jsonb_to_recordset(\(rows)::jsonb) AS u(
+                sender text, id text, state text, lease_token text, lease_expires_at bigint, not_before bigint,
+                delivered_at bigint, dead_reason text, attempts bigint, last_error text, age_clock_started_at bigint,
+                last_attempt_at bigint, last_lease_token text)
+            WHERE q."sender" = u.sender AND q."id" = u.id
+            RETURNING 1
+            """, logger: logger).collect()
+        guard updated.count == messages.count else { throw QueueStoreError(.notFound, field: "id") }
+    }
+
+    /// Writes the lifecycle columns of `(sender, id)` in the hot table.
+    private static func update(_ connection: PostgresConnection, _ message: QueuedMessage, logger: Logger) async throws {
+        let lifecycle = LifecycleColumns(message.lifecycle)
+        let rows = try await connection.query("""
+            UPDATE queue_message SET "state" = \(lifecycle.state), "lease_token" = \(lifecycle.leaseToken),
+                "lease_expires_at" = \(lifecycle.leaseExpiresAt), "not_before" = \(lifecycle.notBefore),
+                "delivered_at" = \(lifecycle.deliveredAt), "dead_reason" = \(lifecycle.deadReason),
+                "attempts" = \(lifecycle.attempts), "last_error" = \(lifecycle.lastError),
+                "age_clock_started_at" = \(lifecycle.ageClockStartedAt), "last_attempt_at" = \(lifecycle.lastAttemptAt),
+                "last_lease_token" = \(lifecycle.lastLeaseToken)
+            WHERE "sender" = \(message.sender.value) AND "id" = \(message.id)
+            RETURNING 1
+            """, logger: logger).collect()
+        guard rows.count == 1 else { throw QueueStoreError(.notFound, field: "id") }
+    }
+
+    /// Moves a finished message from the hot table to `queue_message_done` with its final lifecycle, in one
+    /// statement of the transaction that finishes it.
+    private static func finish(_ connection: PostgresConnection, _ message: QueuedMessage, logger: Logger) async throws {
+        let lifecycle = LifecycleColumns(message.lifecycle)
+        let rows = try await connection.query("""
+            WITH moved AS (
+                DELETE FROM queue_message WHERE "sender" = \(message.sender.value) AND "id" = \(message.id)
+                RETURNING "seq", "sender", "id", "recipient", "type", "payload", "payload_hash", "accepted_at"
+            )
+            INSERT INTO queue_message_done ("seq", \(unescaped: columns))
+            SELECT "seq", "sender", "id", "recipient", "type", "payload", "payload_hash", "accepted_at",
+                \(lifecycle.state), \(lifecycle.leaseToken), \(lifecycle.leaseExpiresAt), \(lifecycle.notBefore),
+                \(lifecycle.deliveredAt), \(lifecycle.deadReason), \(lifecycle.attempts), \(lifecycle.lastError),
+                \(lifecycle.ageClockStartedAt), \(lifecycle.lastAttemptAt), \(lifecycle.lastLeaseToken)
+            FROM moved
+            RETURNING 1
+            """, logger: logger).collect()
+        guard rows.count == 1 else { throw QueueStoreError(.notFound, field: "id") }
+    }
+
+    /// The message `(sender, id)` in either table, or `nil`.
+    private static func fetch(_ connection: PostgresConnection, sender: MemberID, id: String, logger: Logger) async throws -> QueuedMessage? {
+        let rows = try await connection.query("""
+            SELECT \(unescaped: columns) FROM queue_message WHERE "sender" = \(sender.value) AND "id" = \(id)
+            UNION ALL
+            SELECT \(unescaped: columns) FROM queue_message_done WHERE "sender" = \(sender.value) AND "id" = \(id)
+            """, logger: logger).collect()
+        return try rows.first.map(decode)
+    }
+
+    private static func fetchDone(_ connection: PostgresConnection, sender: MemberID, id: String, logger: Logger) async throws -> QueuedMessage? {
+        let rows = try await connection.query("""
+            SELECT \(unescaped: columns) FROM queue_message_done WHERE "sender" = \(sender.value) AND "id" = \(id)
+            """, logger: logger).collect()
+        return try rows.first.map(decode)
+    }
+
+    /// The message with `id` that `token` refers to, as in SQLite: the one whose current (or last) lease token
+    /// is `token`; otherwise, when exactly one message has this id, that one. Hot rows are locked (`FOR UPDATE`)
+    /// for the rest of the transaction; finished rows are read from `queue_message_done`.
+    private static func fetchForSettling(
+        _ connection: PostgresConnection, id: String, token: LeaseToken, recipient: MemberID? = nil, logger: Logger
+    ) async throws -> (message: QueuedMessage, isHot: Bool)? {
+        let recipientValue = recipient?.value
+        let hot = try await connection.query("""
+            SELECT "seq", \(unescaped: columns) FROM queue_message
+            WHERE "id" = \(id) AND (\(recipientValue)::text IS NULL OR "recipient" = \(recipientValue)::text)
+            ORDER BY "seq" FOR UPDATE
+            """, logger: logger).collect()
+        var messages: [(seq: Int64, message: QueuedMessage, isHot: Bool)] = []
+        for row in hot { messages.append((try row.makeRandomAccess()[0].decode(Int64.self), try decode(row, offset: 1), true)) }
+        // The common case: the current lease's row, locked; no need to look at finished rows.
+        if let current = messages.first(where: { $0.message.lifecycle.leaseToken == token }) { return (current.message, true) }
+        let done = try await connection.query("""
+            SELECT "seq", \(unescaped: columns) FROM queue_message_done
+            WHERE "id" = \(id) AND (\(recipientValue)::text IS NULL OR "recipient" = \(recipientValue)::text)
+            ORDER BY "seq"
+            """, logger: logger).collect()
+        for row in done { messages.append((try row.makeRandomAccess()[0].decode(Int64.self), try decode(row, offset: 1), false)) }
+        messages.sort { $0.seq < $1.seq }
+        if let current = messages.first(where: { $0.message.lifecycle.leaseToken == token }) { return (current.message, current.isHot) }
+        if let last = messages.first(where: { $0.message.lifecycle.lastLeaseToken == token }) { return (last.message, last.isHot) }
+        return messages.count == 1 ? (messages[0].message, messages[0].isHot) : nil
+    }
+
+    /// Decodes the ``columns`` starting at column `offset`.
+    private static func decode(_ row: PostgresRow) throws -> QueuedMessage {
+        try decode(row, offset: 0)
+    }
+
+    private static func decode(_ row: PostgresRow, offset: Int) throws -> QueuedMessage {
+        let row = row.makeRandomAccess()
+        func text(_ index: Int, _ field: String) throws -> String {
+            do { return try row[offset + index].decode(String.self) } catch { throw QueueStoreError(.corruptRow, field: field) }
+        }
+        func optionalText(_ index: Int, _ field: String) throws -> String? {
+            do { return try row[offset + index].decode(String?.self) } catch { throw QueueStoreError(.corruptRow, field: field) }
+        }
+        func integer(_ index: Int, _ field: String) throws -> Int64 {
+            do { return try row[offset + index].decode(Int64.self) } catch { throw QueueStoreError(.corruptRow, field: field) }
+        }
+        func optionalInteger(_ index: Int, _ field: String) throws -> Int64? {
+            do { return try row[offset + index].decode(Int64?.self) } catch { throw QueueStoreError(.corruptRow, field: field) }
+        }
+        guard let kind = MessageState.Kind(rawValue: try text(7, "state")) else { throw QueueStoreError(.corruptRow, field: "state") }
+        var deadReason: DeadReason?
+        if let reason = try optionalText(12, "dead_reason") {
+            guard let value = DeadReason(rawValue: reason) else { throw QueueStoreError(.corruptRow, field: "dead_reason") }
+            deadReason = value
+        }
+        let state: MessageState
+        do {
+            state = try MessageState(
+                kind: kind, leaseToken: try token(try optionalText(8, "lease_token"), field: "lease_token"),
+                leaseExpiresAt: try optionalInteger(9, "lease_expires_at").map(date),
+                notBefore: try optionalInteger(10, "not_before").map(date),
+                deliveredAt: try optionalInteger(11, "delivered_at").map(date), deadReason: deadReason)
+        } catch {
+            throw QueueStoreError(.corruptRow, field: "state")
+        }
+        var lastError: DeliveryFailure?
+        if let text = try optionalText(14, "last_error") {
+            guard let failure = DeliveryFailure(text) else { throw QueueStoreError(.corruptRow, field: "last_error") }
+            lastError = failure
+        }
+        let acceptedAt = date(try integer(6, "accepted_at"))
+        let lifecycle: MessageLifecycle
+        do {
+            lifecycle = try MessageLifecycle(
+                state: state, attempts: Int(try integer(13, "attempts")), acceptedAt: acceptedAt,
+                ageClockStartedAt: date(try integer(15, "age_clock_started_at")),
+                lastLeaseToken: try token(try optionalText(17, "last_lease_token"), field: "last_lease_token"),
+                lastAttemptAt: try optionalInteger(16, "last_attempt_at").map(date), lastError: lastError)
+        } catch {
+            throw QueueStoreError(.corruptRow, field: "attempts")
+        }
+        let payload: Data
+        do { payload = try row[offset + 4].decode(Data.self) } catch { throw QueueStoreError(.corruptRow, field: "payload") }
+        return QueuedMessage(
+            id: try text(1, "id"), sender: try member(try text(0, "sender"), field: "sender"),
+            recipient: try member(try text(2, "recipient"), field: "recipient"), type: try text(3, "type"),
+            payload: [UInt8](payload), payloadHash: try text(5, "payload_hash"), acceptedAt: acceptedAt, lifecycle: lifecycle)
+    }
+
+    /// The lifecycle as it reads back from its stored columns (times rounded to the millisecond).
+    private static func roundTrip(_ lifecycle: MessageLifecycle) throws -> MessageLifecycle {
+        let state = lifecycle.state
+        let restored = try MessageState(
+            kind: state.kind, leaseToken: state.leaseToken, leaseExpiresAt: state.leaseExpiresAt.map(normalize),
+            notBefore: state.notBefore.map(normalize), deliveredAt: state.deliveredAt.map(normalize),
+            deadReason: state.deadReason)
+        return try MessageLifecycle(
+            state: restored, attempts: lifecycle.attempts, acceptedAt: normalize(lifecycle.acceptedAt),
+            ageClockStartedAt: normalize(lifecycle.ageClockStartedAt), lastLeaseToken: lifecycle.lastLeaseToken,
+            lastAttemptAt: lifecycle.lastAttemptAt.map(normalize), lastError: lifecycle.lastError)
+    }
+
+    private static func token(_ text: String?, field: String) throws -> LeaseToken? {
+        guard let text else { return nil }
+        guard let token = LeaseToken(text) else { throw QueueStoreError(.corruptRow, field: field) }
+        return token
+    }
+
+    private static func member(_ text: String, field: String) throws -> MemberID {
+        do { return try MemberID(text, field: field) } catch { throw QueueStoreError(.corruptRow, field: field) }
+    }
+
+    // MARK: - Helpers
+
+    /// The HTTP status an outcome carries, 0 when no response arrived.
+    private static func httpStatus(_ outcome: DeliveryOutcome) -> Int {
+        switch outcome {
+        case .delivered(let status): status
+        case .permanentFailure(let failure), .retryableFailure(let failure, _):
+            if case .httpStatus(let status) = failure { status } else { 0 }
+        }
+    }
+
+    /// Requires a UUID in lowercase text (`8-4-4-4-12` hex digits).
+    static func validate(id: String) throws {
+        guard id.utf8.count == 36, UUID(uuidString: id) != nil, id == id.lowercased() else {
+            throw QueueStoreError(.invalidArgument, field: "id")
+        }
+    }
+
+    static func sha256Hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in SHA256.hash(data: bytes) {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Milliseconds since 1970, rounded to the nearest.
+    static func milliseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded())
+    }
+
+    /// The instant `milliseconds` after 1970.
+    static func date(_ milliseconds: Int64) -> Date {
+        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+    }
+
+    /// `date` rounded to the millisecond, as it reads back from the store.
+    static func normalize(_ date: Date) -> Date {
+        Self.date(milliseconds(date))
+    }
+}
+
+/// The stored form of a lifecycle's columns (with the message key, for batched updates).
+private struct LifecycleColumns: Encodable {
+    var sender: String
+    var id: String
+    var state: String
+    var leaseToken: String?
+    var leaseExpiresAt: Int64?
+    var notBefore: Int64?
+    var deliveredAt: Int64?
+    var deadReason: String?
+    var attempts: Int64
+    var lastError: String?
+    var ageClockStartedAt: Int64
+    var lastAttemptAt: Int64?
+    var lastLeaseToken: String?
+
+    init(_ message: QueuedMessage) {
+        self.init(message.lifecycle, sender: message.sender.value, id: message.id)
+    }
+
+    init(_ lifecycle: MessageLifecycle, sender: String = "", id: String = "") {
+        self.sender = sender
+        self.id = id
+        let state = lifecycle.state
+        self.state = state.kind.rawValue
+        self.leaseToken = state.leaseToken?.value
+        self.leaseExpiresAt = state.leaseExpiresAt.map(PostgresQueueStore.milliseconds)
+        self.notBefore = state.notBefore.map(PostgresQueueStore.milliseconds)
+        self.deliveredAt = state.deliveredAt.map(PostgresQueueStore.milliseconds)
+        self.deadReason = state.deadReason?.rawValue
+        self.attempts = Int64(lifecycle.attempts)
+        self.lastError = lifecycle.lastError?.description
+        self.ageClockStartedAt = PostgresQueueStore.milliseconds(lifecycle.ageClockStartedAt)
+        self.lastAttemptAt = lifecycle.lastAttemptAt.map(PostgresQueueStore.milliseconds)
+        self.lastLeaseToken = lifecycle.lastLeaseToken?.value
+    }
+}
