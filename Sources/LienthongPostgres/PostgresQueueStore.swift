@@ -113,10 +113,10 @@ public final class PostgresQueueStore: DurableQueue {
     /// Throws `QueueStoreError` `invalidArgument` naming `id` (not a lowercase UUID) or `type` (empty or over 128 bytes).
     public func accept(id: String, sender: MemberID, recipient: MemberID, type: String, payload: [UInt8],
                        user: String, now: Date) async throws -> AcceptResult {
-        try Self.validate(id: id)
+        try QueueStorage.validate(id: id)
         guard !type.isEmpty, type.utf8.count <= 128 else { throw QueueStoreError(.invalidArgument, field: "type") }
-        let now = Self.normalize(now)
-        let hash = Self.sha256Hex(payload)
+        let now = QueueStorage.normalize(now)
+        let hash = QueueStorage.payloadHash(payload)
         let logger = self.logger
         let (result, _) = try await auditLog.commit { connection -> (AcceptResult, [AuditEvent]) in
             let message = QueuedMessage(
@@ -162,8 +162,8 @@ public final class PostgresQueueStore: DurableQueue {
                       now: Date, actor: String, type: String? = nil) async throws -> [QueuedMessage] {
         guard limit > 0 else { return [] }
         guard leaseDuration > .zero else { throw QueueStoreError(.invalidArgument, field: "leaseDuration") }
-        let now = Self.normalize(now)
-        let nowMS = Self.milliseconds(now)
+        let now = QueueStorage.normalize(now)
+        let nowMS = QueueStorage.milliseconds(now)
         let excluded = excluding.map(\.value).sorted()
         let status = actor == "gateway" ? 0 : 200
         let recipientValue = recipient?.value
@@ -189,7 +189,7 @@ public final class PostgresQueueStore: DurableQueue {
                 var message = try Self.decode(row)
                 let token = LeaseToken.random(using: &rng)
                 guard case .persist = message.lifecycle.lease(token: token, now: now, leaseDuration: leaseDuration) else { continue }
-                message.lifecycle = try Self.roundTrip(message.lifecycle)
+                message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
                 leased.append(message)
                 events.append(AuditEvent(
                     actor: actor, action: "message.leased", target: message.type, ref: message.id, outcome: .ok, status: status))
@@ -207,7 +207,7 @@ public final class PostgresQueueStore: DurableQueue {
     /// Throws `QueueStoreError` `notFound` naming `id` when no message has this id.
     public func recordDelivery(id: String, token: LeaseToken, outcome: DeliveryOutcome, now: Date,
                                policy: RetryPolicy) async throws -> MessageLifecycle.Action {
-        let now = Self.normalize(now)
+        let now = QueueStorage.normalize(now)
         let logger = self.logger
         let (action, _) = try await auditLog.commit { connection -> (MessageLifecycle.Action?, [AuditEvent]) in
             guard let found = try await Self.fetchForSettling(connection, id: id, token: token, logger: logger) else {
@@ -216,7 +216,7 @@ public final class PostgresQueueStore: DurableQueue {
             var message = found.message
             var rng = SystemRandomNumberGenerator()
             let action = message.lifecycle.record(outcome, token: token, now: now, policy: policy, using: &rng)
-            let status = Self.httpStatus(outcome)
+            let status = QueueStorage.httpStatus(outcome)
             let event: AuditEvent
             switch action {
             case .markDelivered:
@@ -233,7 +233,7 @@ public final class PostgresQueueStore: DurableQueue {
                                             ref: message.id, outcome: .denied, status: 409)])
             }
             guard found.isHot else { throw PostgresStoreError(.unexpectedState, field: "queue_message_done") }
-            message.lifecycle = try Self.roundTrip(message.lifecycle)
+            message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
             if case .markDelivered = action {
                 try await Self.finish(connection, message, logger: logger)
             } else {
@@ -249,8 +249,8 @@ public final class PostgresQueueStore: DurableQueue {
     /// (`message.acked`: ok 200, denied 409 for a stale token or repeated acknowledgement, denied 404 and a thrown
     /// `notFound` when no message of this recipient has the id). The delivered message moves to `queue_message_done`.
     public func ack(id: String, recipient: MemberID, token: LeaseToken, now: Date) async throws -> MessageLifecycle.Action {
-        try Self.validate(id: id)
-        let now = Self.normalize(now)
+        try QueueStorage.validate(id: id)
+        let now = QueueStorage.normalize(now)
         let logger = self.logger
         let (action, _) = try await auditLog.commit { connection -> (MessageLifecycle.Action?, [AuditEvent]) in
             guard let found = try await Self.fetchForSettling(
@@ -265,7 +265,7 @@ public final class PostgresQueueStore: DurableQueue {
                                             ref: message.id, outcome: .denied, status: 409)])
             }
             guard found.isHot else { throw PostgresStoreError(.unexpectedState, field: "queue_message_done") }
-            message.lifecycle = try Self.roundTrip(message.lifecycle)
+            message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
             try await Self.finish(connection, message, logger: logger)
             return (action, [AuditEvent(actor: recipient.value, action: "message.acked", target: message.type,
                                         ref: message.id, outcome: .ok, status: 200)])
@@ -278,8 +278,8 @@ public final class PostgresQueueStore: DurableQueue {
     /// ``SQLiteQueueStore/recoverExpiredLeases(now:policy:)`` (`message.lease-expired`, plus `message.dead`). Rows
     /// being settled by another transaction are skipped (`FOR UPDATE SKIP LOCKED`), so several instances may run it.
     public func recoverExpiredLeases(now: Date, policy: RetryPolicy) async throws -> Int {
-        let now = Self.normalize(now)
-        let nowMS = Self.milliseconds(now)
+        let now = QueueStorage.normalize(now)
+        let nowMS = QueueStorage.milliseconds(now)
         let logger = self.logger
         let (count, _) = try await auditLog.commit { connection -> (Int, [AuditEvent]) in
             let rows = try await connection.query("""
@@ -299,7 +299,7 @@ public final class PostgresQueueStore: DurableQueue {
                 case .reject, .markDelivered, .scheduleRetry, .purge:
                     continue
                 }
-                message.lifecycle = try Self.roundTrip(message.lifecycle)
+                message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
                 changed.append(message)
                 events.append(AuditEvent(actor: "gateway", action: "message.lease-expired", target: message.type,
                                          ref: message.id, outcome: .error, status: 0))
@@ -373,7 +373,9 @@ public final class PostgresQueueStore: DurableQueue {
             guard let state = MessageState.Kind(rawValue: try row[0].decode(String.self)) else {
                 throw QueueStoreError(.corruptRow, field: "state")
             }
-            let recipient = try Self.member(try row[1].decode(String.self), field: "recipient")
+            guard let recipient = try? MemberID(try row[1].decode(String.self)) else {
+                throw QueueStoreError(.corruptRow, field: "recipient")
+            }
             return (state: state, recipient: recipient, count: Int(try row[2].decode(Int64.self)))
         }
     }
@@ -392,7 +394,7 @@ public final class PostgresQueueStore: DurableQueue {
         let rows = try await connection.query("""
             INSERT INTO queue_message (\(unescaped: columns)) VALUES (
                 \(message.sender.value), \(message.id), \(message.recipient.value), \(message.type), \(Data(message.payload)),
-                \(message.payloadHash), \(milliseconds(message.acceptedAt)), \(lifecycle.state), \(lifecycle.leaseToken),
+                \(message.payloadHash), \(QueueStorage.milliseconds(message.acceptedAt)), \(lifecycle.state), \(lifecycle.leaseToken),
                 \(lifecycle.leaseExpiresAt), \(lifecycle.notBefore), \(lifecycle.deliveredAt), \(lifecycle.deadReason),
                 \(lifecycle.attempts), \(lifecycle.lastError), \(lifecycle.ageClockStartedAt), \(lifecycle.lastAttemptAt),
                 \(lifecycle.lastLeaseToken))
@@ -525,112 +527,22 @@ public final class PostgresQueueStore: DurableQueue {
         func optionalInteger(_ index: Int, _ field: String) throws -> Int64? {
             do { return try row[offset + index].decode(Int64?.self) } catch { throw QueueStoreError(.corruptRow, field: field) }
         }
-        guard let kind = MessageState.Kind(rawValue: try text(7, "state")) else { throw QueueStoreError(.corruptRow, field: "state") }
-        var deadReason: DeadReason?
-        if let reason = try optionalText(12, "dead_reason") {
-            guard let value = DeadReason(rawValue: reason) else { throw QueueStoreError(.corruptRow, field: "dead_reason") }
-            deadReason = value
-        }
-        let state: MessageState
-        do {
-            state = try MessageState(
-                kind: kind, leaseToken: try token(try optionalText(8, "lease_token"), field: "lease_token"),
-                leaseExpiresAt: try optionalInteger(9, "lease_expires_at").map(date),
-                notBefore: try optionalInteger(10, "not_before").map(date),
-                deliveredAt: try optionalInteger(11, "delivered_at").map(date), deadReason: deadReason)
-        } catch {
-            throw QueueStoreError(.corruptRow, field: "state")
-        }
-        var lastError: DeliveryFailure?
-        if let text = try optionalText(14, "last_error") {
-            guard let failure = DeliveryFailure(text) else { throw QueueStoreError(.corruptRow, field: "last_error") }
-            lastError = failure
-        }
-        let acceptedAt = date(try integer(6, "accepted_at"))
-        let lifecycle: MessageLifecycle
-        do {
-            lifecycle = try MessageLifecycle(
-                state: state, attempts: Int(try integer(13, "attempts")), acceptedAt: acceptedAt,
-                ageClockStartedAt: date(try integer(15, "age_clock_started_at")),
-                lastLeaseToken: try token(try optionalText(17, "last_lease_token"), field: "last_lease_token"),
-                lastAttemptAt: try optionalInteger(16, "last_attempt_at").map(date), lastError: lastError)
-        } catch {
-            throw QueueStoreError(.corruptRow, field: "attempts")
-        }
         let payload: Data
         do { payload = try row[offset + 4].decode(Data.self) } catch { throw QueueStoreError(.corruptRow, field: "payload") }
-        return QueuedMessage(
-            id: try text(1, "id"), sender: try member(try text(0, "sender"), field: "sender"),
-            recipient: try member(try text(2, "recipient"), field: "recipient"), type: try text(3, "type"),
-            payload: [UInt8](payload), payloadHash: try text(5, "payload_hash"), acceptedAt: acceptedAt, lifecycle: lifecycle)
+        return try StoredMessage(
+            sender: try text(0, "sender"), id: try text(1, "id"), recipient: try text(2, "recipient"),
+            type: try text(3, "type"), payload: [UInt8](payload), payloadHash: try text(5, "payload_hash"),
+            acceptedAt: try integer(6, "accepted_at"),
+            lifecycle: StoredLifecycle(
+                state: try text(7, "state"), leaseToken: try optionalText(8, "lease_token"),
+                leaseExpiresAt: try optionalInteger(9, "lease_expires_at"), notBefore: try optionalInteger(10, "not_before"),
+                deliveredAt: try optionalInteger(11, "delivered_at"), deadReason: try optionalText(12, "dead_reason"),
+                attempts: Int(try integer(13, "attempts")), lastError: try optionalText(14, "last_error"),
+                ageClockStartedAt: try integer(15, "age_clock_started_at"),
+                lastAttemptAt: try optionalInteger(16, "last_attempt_at"), lastLeaseToken: try optionalText(17, "last_lease_token"))
+        ).decoded()
     }
 
-    /// The lifecycle as it reads back from its stored columns (times rounded to the millisecond).
-    private static func roundTrip(_ lifecycle: MessageLifecycle) throws -> MessageLifecycle {
-        let state = lifecycle.state
-        let restored = try MessageState(
-            kind: state.kind, leaseToken: state.leaseToken, leaseExpiresAt: state.leaseExpiresAt.map(normalize),
-            notBefore: state.notBefore.map(normalize), deliveredAt: state.deliveredAt.map(normalize),
-            deadReason: state.deadReason)
-        return try MessageLifecycle(
-            state: restored, attempts: lifecycle.attempts, acceptedAt: normalize(lifecycle.acceptedAt),
-            ageClockStartedAt: normalize(lifecycle.ageClockStartedAt), lastLeaseToken: lifecycle.lastLeaseToken,
-            lastAttemptAt: lifecycle.lastAttemptAt.map(normalize), lastError: lifecycle.lastError)
-    }
-
-    private static func token(_ text: String?, field: String) throws -> LeaseToken? {
-        guard let text else { return nil }
-        guard let token = LeaseToken(text) else { throw QueueStoreError(.corruptRow, field: field) }
-        return token
-    }
-
-    private static func member(_ text: String, field: String) throws -> MemberID {
-        do { return try MemberID(text, field: field) } catch { throw QueueStoreError(.corruptRow, field: field) }
-    }
-
-    // MARK: - Helpers
-
-    /// The HTTP status an outcome carries, 0 when no response arrived.
-    private static func httpStatus(_ outcome: DeliveryOutcome) -> Int {
-        switch outcome {
-        case .delivered(let status): status
-        case .permanentFailure(let failure), .retryableFailure(let failure, _):
-            if case .httpStatus(let status) = failure { status } else { 0 }
-        }
-    }
-
-    /// Requires a UUID in lowercase text (`8-4-4-4-12` hex digits).
-    static func validate(id: String) throws {
-        guard id.utf8.count == 36, UUID(uuidString: id) != nil, id == id.lowercased() else {
-            throw QueueStoreError(.invalidArgument, field: "id")
-        }
-    }
-
-    static func sha256Hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in SHA256.hash(data: bytes) {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Milliseconds since 1970, rounded to the nearest.
-    static func milliseconds(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded())
-    }
-
-    /// The instant `milliseconds` after 1970.
-    static func date(_ milliseconds: Int64) -> Date {
-        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
-    }
-
-    /// `date` rounded to the millisecond, as it reads back from the store.
-    static func normalize(_ date: Date) -> Date {
-        Self.date(milliseconds(date))
-    }
 }
 
 /// The stored form of a lifecycle's columns (with the message key, for batched updates).
@@ -654,19 +566,19 @@ private struct LifecycleColumns: Encodable {
     }
 
     init(_ lifecycle: MessageLifecycle, sender: String = "", id: String = "") {
+        let stored = StoredLifecycle(lifecycle)
         self.sender = sender
         self.id = id
-        let state = lifecycle.state
-        self.state = state.kind.rawValue
-        self.leaseToken = state.leaseToken?.value
-        self.leaseExpiresAt = state.leaseExpiresAt.map(PostgresQueueStore.milliseconds)
-        self.notBefore = state.notBefore.map(PostgresQueueStore.milliseconds)
-        self.deliveredAt = state.deliveredAt.map(PostgresQueueStore.milliseconds)
-        self.deadReason = state.deadReason?.rawValue
-        self.attempts = Int64(lifecycle.attempts)
-        self.lastError = lifecycle.lastError?.description
-        self.ageClockStartedAt = PostgresQueueStore.milliseconds(lifecycle.ageClockStartedAt)
-        self.lastAttemptAt = lifecycle.lastAttemptAt.map(PostgresQueueStore.milliseconds)
-        self.lastLeaseToken = lifecycle.lastLeaseToken?.value
+        self.state = stored.state
+        self.leaseToken = stored.leaseToken
+        self.leaseExpiresAt = stored.leaseExpiresAt
+        self.notBefore = stored.notBefore
+        self.deliveredAt = stored.deliveredAt
+        self.deadReason = stored.deadReason
+        self.attempts = Int64(stored.attempts)
+        self.lastError = stored.lastError
+        self.ageClockStartedAt = stored.ageClockStartedAt
+        self.lastAttemptAt = stored.lastAttemptAt
+        self.lastLeaseToken = stored.lastLeaseToken
     }
 }

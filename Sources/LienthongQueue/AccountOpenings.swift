@@ -153,7 +153,7 @@ public struct AccountOpeningLedger: Sendable {
         type: String, id: String, sender: MemberID, recipient: MemberID, payload: JSONValue, now: Date
     ) -> SQLiteQueueStore.Admission? {
         guard case .object(let object) = payload, case .string(let requestRef)? = object["requestRef"] else { return nil }
-        let at = SQLiteQueueStore.milliseconds(SQLiteQueueStore.normalize(now))
+        let at = QueueStorage.milliseconds(now)
         switch type {
         case Self.requestType:
             guard case .object(let person)? = object["person"], case .string(let personalID)? = person["personalId"] else { return nil }

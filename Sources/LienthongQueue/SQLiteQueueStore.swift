@@ -215,10 +215,10 @@ public final class SQLiteQueueStore: Sendable {
     public func acceptAudited(id: String, sender: MemberID, recipient: MemberID, type: String, payload: [UInt8],
                               user: String, now: Date, idempotencyBytes: [UInt8]? = nil,
                               admit: Admission? = nil) async throws -> (result: AcceptResult, auditSeq: Int64) {
-        try Self.validate(id: id)
+        try QueueStorage.validate(id: id)
         guard !type.isEmpty, type.utf8.count <= 128 else { throw QueueStoreError(.invalidArgument, field: "type") }
-        let now = Self.normalize(now)
-        let hash = Self.sha256Hex(idempotencyBytes ?? payload)
+        let now = QueueStorage.normalize(now)
+        let hash = QueueStorage.payloadHash(idempotencyBytes ?? payload)
         let (result, records) = try await auditStore.commit { db -> (AcceptResult, [AuditEvent]) in
             if let existing = try Self.fetch(db, sender: sender, id: id) {
                 if existing.payloadHash == hash {
@@ -260,8 +260,8 @@ public final class SQLiteQueueStore: Sendable {
                       now: Date, actor: String, type: String? = nil) async throws -> [QueuedMessage] {
         guard limit > 0 else { return [] }
         guard leaseDuration > .zero else { throw QueueStoreError(.invalidArgument, field: "leaseDuration") }
-        let now = Self.normalize(now)
-        let nowMS = Self.milliseconds(now)
+        let now = QueueStorage.normalize(now)
+        let nowMS = QueueStorage.milliseconds(now)
         let excluded = excluding.map(\.value).sorted()
         let status = actor == "gateway" ? 0 : 200
         let (leased, _) = try await auditStore.commit { db -> ([QueuedMessage], [AuditEvent]) in
@@ -291,7 +291,7 @@ public final class SQLiteQueueStore: Sendable {
             for var message in candidates {
                 let token = LeaseToken.random(using: &rng)
                 guard case .persist = message.lifecycle.lease(token: token, now: now, leaseDuration: leaseDuration) else { continue }
-                message.lifecycle = try Self.roundTrip(message.lifecycle)
+                message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
                 try Self.update(db, message)
                 leased.append(message)
                 events.append(AuditEvent(
@@ -314,12 +314,12 @@ public final class SQLiteQueueStore: Sendable {
     /// `notFound` naming `id` when no message has this id.
     public func recordDelivery(id: String, token: LeaseToken, outcome: DeliveryOutcome, now: Date,
                                policy: RetryPolicy) async throws -> MessageLifecycle.Action {
-        let now = Self.normalize(now)
+        let now = QueueStorage.normalize(now)
         let (action, _) = try await auditStore.commit { db -> (MessageLifecycle.Action?, [AuditEvent]) in
             guard var message = try Self.fetch(db, id: id, token: token) else { return (nil, []) }
             var rng = SystemRandomNumberGenerator()
             let action = message.lifecycle.record(outcome, token: token, now: now, policy: policy, using: &rng)
-            let status = Self.httpStatus(outcome)
+            let status = QueueStorage.httpStatus(outcome)
             let event: AuditEvent
             switch action {
             case .markDelivered:
@@ -335,7 +335,7 @@ public final class SQLiteQueueStore: Sendable {
                 return (action, [AuditEvent(actor: "gateway", action: "message.delivery-rejected", target: message.type,
                                             ref: message.id, outcome: .denied, status: 409)])
             }
-            message.lifecycle = try Self.roundTrip(message.lifecycle)
+            message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
             try Self.update(db, message)
             return (action, [event])
         }
@@ -352,8 +352,8 @@ public final class SQLiteQueueStore: Sendable {
     /// `message.acked`, denied, 404), so a member cannot probe others' messages. Actor = `recipient`.
     /// Throws `invalidArgument` naming `id` when it is not a lowercase UUID (nothing audited).
     public func ack(id: String, recipient: MemberID, token: LeaseToken, now: Date) async throws -> MessageLifecycle.Action {
-        try Self.validate(id: id)
-        let now = Self.normalize(now)
+        try QueueStorage.validate(id: id)
+        let now = QueueStorage.normalize(now)
         let (action, _) = try await auditStore.commit { db -> (MessageLifecycle.Action?, [AuditEvent]) in
             guard var message = try Self.fetch(db, id: id, token: token, recipient: recipient) else {
                 return (nil, [AuditEvent(actor: recipient.value, action: "message.acked", ref: id, outcome: .denied, status: 404)])
@@ -363,7 +363,7 @@ public final class SQLiteQueueStore: Sendable {
                 return (action, [AuditEvent(actor: recipient.value, action: "message.acked", target: message.type,
                                             ref: message.id, outcome: .denied, status: 409)])
             }
-            message.lifecycle = try Self.roundTrip(message.lifecycle)
+            message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
             try Self.update(db, message)
             return (action, [AuditEvent(actor: recipient.value, action: "message.acked", target: message.type,
                                         ref: message.id, outcome: .ok, status: 200)])
@@ -378,8 +378,8 @@ public final class SQLiteQueueStore: Sendable {
     /// offered again. Audited `message.lease-expired` (error, 0) per message, plus `message.dead` when it
     /// gave up. Actor `gateway`. Returns the number of expired leases handled.
     public func recoverExpiredLeases(now: Date, policy: RetryPolicy) async throws -> Int {
-        let now = Self.normalize(now)
-        let nowMS = Self.milliseconds(now)
+        let now = QueueStorage.normalize(now)
+        let nowMS = QueueStorage.milliseconds(now)
         let (count, _) = try await auditStore.commit { db -> (Int, [AuditEvent]) in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT \(Self.columns) FROM queue_message WHERE "state" = 'leased' AND "lease_expires_at" <= ?
@@ -396,7 +396,7 @@ public final class SQLiteQueueStore: Sendable {
                 case .reject, .markDelivered, .scheduleRetry, .purge:
                     continue
                 }
-                message.lifecycle = try Self.roundTrip(message.lifecycle)
+                message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
                 try Self.update(db, message)
                 count += 1
                 events.append(AuditEvent(actor: "gateway", action: "message.lease-expired", target: message.type,
@@ -419,8 +419,8 @@ public final class SQLiteQueueStore: Sendable {
     /// has this id. Returns whether a message was retried. Throws `invalidArgument` naming `id` when it is
     /// not a lowercase UUID.
     public func retryDead(id: String, now: Date, user: String) async throws -> Bool {
-        try Self.validate(id: id)
-        let now = Self.normalize(now)
+        try QueueStorage.validate(id: id)
+        let now = QueueStorage.normalize(now)
         let (retried, _) = try await auditStore.commit { db -> (Bool, [AuditEvent]) in
             let messages = try Row.fetchAll(
                 db, sql: #"SELECT \#(Self.columns) FROM queue_message WHERE "id" = ? ORDER BY rowid"#, arguments: [id]
@@ -436,7 +436,7 @@ public final class SQLiteQueueStore: Sendable {
                                              ref: message.id, outcome: .denied, status: 409))
                     continue
                 }
-                message.lifecycle = try Self.roundTrip(message.lifecycle)
+                message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
                 try Self.update(db, message)
                 retried = true
                 events.append(AuditEvent(actor: "operator", user: user, action: "operator.retry", target: message.type,
@@ -450,7 +450,7 @@ public final class SQLiteQueueStore: Sendable {
     /// Operator: puts every dead message for `recipient` back to `queued` (attempts reset). One
     /// `operator.retry` record (ok, 200) per message. Returns how many were retried.
     public func retryAllDead(recipient: MemberID, now: Date, user: String) async throws -> Int {
-        let now = Self.normalize(now)
+        let now = QueueStorage.normalize(now)
         let (count, _) = try await auditStore.commit { db -> (Int, [AuditEvent]) in
             let messages = try Row.fetchAll(db, sql: """
                 SELECT \(Self.columns) FROM queue_message WHERE "recipient" = ? AND "state" = 'dead'
@@ -459,7 +459,7 @@ public final class SQLiteQueueStore: Sendable {
             var events: [AuditEvent] = []
             for var message in messages {
                 guard case .persist = message.lifecycle.operatorRetry(now: now) else { continue }
-                message.lifecycle = try Self.roundTrip(message.lifecycle)
+                message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
                 try Self.update(db, message)
                 events.append(AuditEvent(actor: "operator", user: user, action: "operator.retry", target: message.type,
                                          ref: message.id, outcome: .ok, status: 200))
@@ -473,7 +473,7 @@ public final class SQLiteQueueStore: Sendable {
     /// ``MessageLifecycle/purge()``. One `operator.purge` record (actor `operator`, target `delivered`,
     /// ref = the count). Returns the count.
     public func purgeDelivered(olderThan: Date, user: String) async throws -> Int {
-        let cutoff = Self.milliseconds(Self.normalize(olderThan))
+        let cutoff = QueueStorage.milliseconds(QueueStorage.normalize(olderThan))
         let (count, _) = try await auditStore.commit { db -> (Int, [AuditEvent]) in
             let messages = try Row.fetchAll(db, sql: """
                 SELECT \(Self.columns) FROM queue_message WHERE "state" = 'delivered' AND "delivered_at" < ?
@@ -552,7 +552,9 @@ public final class SQLiteQueueStore: Sendable {
                 guard let state = MessageState.Kind(rawValue: try row.decode(String.self, atIndex: 0)) else {
                     throw QueueStoreError(.corruptRow, field: "state")
                 }
-                let recipient = try Self.member(try row.decode(String.self, atIndex: 1), field: "recipient")
+                guard let recipient = try? MemberID(try row.decode(String.self, atIndex: 1)) else {
+                    throw QueueStoreError(.corruptRow, field: "recipient")
+                }
                 return (state: state, recipient: recipient, count: try row.decode(Int.self, atIndex: 2))
             }
         }
@@ -561,7 +563,7 @@ public final class SQLiteQueueStore: Sendable {
     /// When a worker should look again: `now` when a message is `queued`, otherwise the earliest
     /// retry `notBefore` or lease expiry (for ``recoverExpiredLeases(now:policy:)``); `nil` when nothing is pending.
     public func nextDueDate(now: Date) throws -> Date? {
-        let now = Self.normalize(now)
+        let now = QueueStorage.normalize(now)
         return try auditStore.read { db -> Date? in
             if try Bool.fetchOne(db, sql: #"SELECT EXISTS (SELECT 1 FROM queue_message WHERE "state" = 'queued')"#) == true {
                 return now
@@ -572,7 +574,7 @@ public final class SQLiteQueueStore: Sendable {
                     UNION ALL
                     SELECT MIN("lease_expires_at") AS t FROM queue_message WHERE "state" = 'leased')
                 """)
-            return earliest.map(Self.date)
+            return earliest.map(QueueStorage.date)
         }
     }
 
@@ -610,7 +612,7 @@ public final class SQLiteQueueStore: Sendable {
             INSERT INTO queue_message (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, arguments: StatementArguments([
                 message.sender.value, message.id, message.recipient.value, message.type, Data(message.payload),
-                message.payloadHash, milliseconds(message.acceptedAt),
+                message.payloadHash, QueueStorage.milliseconds(message.acceptedAt),
             ] as [(any DatabaseValueConvertible)?]) + lifecycleArguments(message.lifecycle))
     }
 
@@ -626,120 +628,34 @@ public final class SQLiteQueueStore: Sendable {
     }
 
     private static func lifecycleArguments(_ lifecycle: MessageLifecycle) -> StatementArguments {
-        let state = lifecycle.state
+        let stored = StoredLifecycle(lifecycle)
         let values: [(any DatabaseValueConvertible)?] = [
-            state.kind.rawValue, state.leaseToken?.value, state.leaseExpiresAt.map(milliseconds),
-            state.notBefore.map(milliseconds), state.deliveredAt.map(milliseconds), state.deadReason?.rawValue,
-            lifecycle.attempts, lifecycle.lastError?.description, milliseconds(lifecycle.ageClockStartedAt),
-            lifecycle.lastAttemptAt.map(milliseconds), lifecycle.lastLeaseToken?.value,
+            stored.state, stored.leaseToken, stored.leaseExpiresAt, stored.notBefore, stored.deliveredAt,
+            stored.deadReason, stored.attempts, stored.lastError, stored.ageClockStartedAt, stored.lastAttemptAt,
+            stored.lastLeaseToken,
         ]
         return StatementArguments(values)
     }
 
     private static func decode(_ row: Row) throws -> QueuedMessage {
-        let kindText = try row.decode(String.self, forColumn: "state")
-        guard let kind = MessageState.Kind(rawValue: kindText) else { throw QueueStoreError(.corruptRow, field: "state") }
-        let state = try MessageState(
-            kind: kind,
-            leaseToken: try token(try row.decode(String?.self, forColumn: "lease_token"), field: "lease_token"),
-            leaseExpiresAt: try row.decode(Int64?.self, forColumn: "lease_expires_at").map(date),
-            notBefore: try row.decode(Int64?.self, forColumn: "not_before").map(date),
-            deliveredAt: try row.decode(Int64?.self, forColumn: "delivered_at").map(date),
-            deadReason: try deadReason(try row.decode(String?.self, forColumn: "dead_reason")))
-        var lastError: DeliveryFailure?
-        if let text = try row.decode(String?.self, forColumn: "last_error") {
-            guard let failure = DeliveryFailure(text) else { throw QueueStoreError(.corruptRow, field: "last_error") }
-            lastError = failure
-        }
-        let acceptedAt = date(try row.decode(Int64.self, forColumn: "accepted_at"))
-        let lifecycle = try MessageLifecycle(
-            state: state, attempts: try row.decode(Int.self, forColumn: "attempts"), acceptedAt: acceptedAt,
-            ageClockStartedAt: date(try row.decode(Int64.self, forColumn: "age_clock_started_at")),
-            lastLeaseToken: try token(try row.decode(String?.self, forColumn: "last_lease_token"), field: "last_lease_token"),
-            lastAttemptAt: try row.decode(Int64?.self, forColumn: "last_attempt_at").map(date),
-            lastError: lastError)
-        return QueuedMessage(
-            id: try row.decode(String.self, forColumn: "id"),
-            sender: try member(try row.decode(String.self, forColumn: "sender"), field: "sender"),
-            recipient: try member(try row.decode(String.self, forColumn: "recipient"), field: "recipient"),
-            type: try row.decode(String.self, forColumn: "type"),
-            payload: [UInt8](try row.decode(Data.self, forColumn: "payload")),
-            payloadHash: try row.decode(String.self, forColumn: "payload_hash"),
-            acceptedAt: acceptedAt, lifecycle: lifecycle)
-    }
-
-    /// The lifecycle as it reads back from its stored columns (times rounded to the millisecond), so the
-    /// values returned to callers equal what a later read gives.
-    private static func roundTrip(_ lifecycle: MessageLifecycle) throws -> MessageLifecycle {
-        let state = lifecycle.state
-        let restored = try MessageState(
-            kind: state.kind, leaseToken: state.leaseToken, leaseExpiresAt: state.leaseExpiresAt.map(normalize),
-            notBefore: state.notBefore.map(normalize), deliveredAt: state.deliveredAt.map(normalize),
-            deadReason: state.deadReason)
-        return try MessageLifecycle(
-            state: restored, attempts: lifecycle.attempts, acceptedAt: normalize(lifecycle.acceptedAt),
-            ageClockStartedAt: normalize(lifecycle.ageClockStartedAt), lastLeaseToken: lifecycle.lastLeaseToken,
-            lastAttemptAt: lifecycle.lastAttemptAt.map(normalize), lastError: lifecycle.lastError)
-    }
-
-    private static func token(_ text: String?, field: String) throws -> LeaseToken? {
-        guard let text else { return nil }
-        guard let token = LeaseToken(text) else { throw QueueStoreError(.corruptRow, field: field) }
-        return token
-    }
-
-    private static func deadReason(_ text: String?) throws -> DeadReason? {
-        guard let text else { return nil }
-        guard let reason = DeadReason(rawValue: text) else { throw QueueStoreError(.corruptRow, field: "dead_reason") }
-        return reason
-    }
-
-    private static func member(_ text: String, field: String) throws -> MemberID {
-        do { return try MemberID(text, field: field) } catch { throw QueueStoreError(.corruptRow, field: field) }
-    }
-
-    // MARK: - Helpers
-
-    /// The HTTP status an outcome carries, 0 when no response arrived.
-    private static func httpStatus(_ outcome: DeliveryOutcome) -> Int {
-        switch outcome {
-        case .delivered(let status): status
-        case .permanentFailure(let failure), .retryableFailure(let failure, _):
-            if case .httpStatus(let status) = failure { status } else { 0 }
-        }
-    }
-
-    /// Requires a UUID in lowercase text (`8-4-4-4-12` hex digits).
-    static func validate(id: String) throws {
-        guard id.utf8.count == 36, UUID(uuidString: id) != nil, id == id.lowercased() else {
-            throw QueueStoreError(.invalidArgument, field: "id")
-        }
-    }
-
-    static func sha256Hex(_ bytes: [UInt8]) -> String {
-        let digest = SHA256.hash(data: bytes)
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// Milliseconds since 1970, rounded to the nearest.
-    static func milliseconds(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1000).rounded())
-    }
-
-    /// The instant `milliseconds` after 1970.
-    static func date(_ milliseconds: Int64) -> Date {
-        Date(timeIntervalSince1970: Double(milliseconds) / 1000)
-    }
-
-    /// `date` rounded to the millisecond, as it reads back from the store.
-    static func normalize(_ date: Date) -> Date {
-        Self.date(milliseconds(date))
+        try StoredMessage(
+            sender: row.decode(String.self, forColumn: "sender"), id: row.decode(String.self, forColumn: "id"),
+            recipient: row.decode(String.self, forColumn: "recipient"), type: row.decode(String.self, forColumn: "type"),
+            payload: [UInt8](row.decode(Data.self, forColumn: "payload")),
+            payloadHash: row.decode(String.self, forColumn: "payload_hash"),
+            acceptedAt: row.decode(Int64.self, forColumn: "accepted_at"),
+            lifecycle: StoredLifecycle(
+                state: row.decode(String.self, forColumn: "state"),
+                leaseToken: row.decode(String?.self, forColumn: "lease_token"),
+                leaseExpiresAt: row.decode(Int64?.self, forColumn: "lease_expires_at"),
+                notBefore: row.decode(Int64?.self, forColumn: "not_before"),
+                deliveredAt: row.decode(Int64?.self, forColumn: "delivered_at"),
+                deadReason: row.decode(String?.self, forColumn: "dead_reason"),
+                attempts: row.decode(Int.self, forColumn: "attempts"),
+                lastError: row.decode(String?.self, forColumn: "last_error"),
+                ageClockStartedAt: row.decode(Int64.self, forColumn: "age_clock_started_at"),
+                lastAttemptAt: row.decode(Int64?.self, forColumn: "last_attempt_at"),
+                lastLeaseToken: row.decode(String?.self, forColumn: "last_lease_token"))
+        ).decoded()
     }
 }

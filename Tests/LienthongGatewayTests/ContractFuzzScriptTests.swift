@@ -108,20 +108,9 @@ final class ContractFuzzScriptTests: XCTestCase {
     /// Skips unless `LIENTHONG_SECURITY_SUITES=1`; returns the script's environment with `LIENTHONG_BIN` set to the
     /// `lienthong` built next to the tests (the script never builds from inside `swift test`).
     func requireSuites() throws -> [String: String] {
-        guard ProcessInfo.processInfo.environment["LIENTHONG_SECURITY_SUITES"] == "1" else {
-            throw XCTSkip("contract fuzzing runs with LIENTHONG_SECURITY_SUITES=1 (it runs the demo, simulators and a gateway)")
-        }
+        let environment = try securitySuitesEnvironment("contract fuzzing (it runs the demo, simulators and a gateway)")
         try requirePython()
-        if ProcessInfo.processInfo.environment["LIENTHONG_BIN"] == nil {
-            let runner = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            let bundle = Bundle(for: Self.self).bundleURL
-            let candidates = [runner, bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("lienthong") }
-            guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-                throw XCTSkip("the lienthong executable is not built next to the tests; run `swift build` or set LIENTHONG_BIN")
-            }
-            return ["LIENTHONG_BIN": binary.path]
-        }
-        return [:]
+        return environment
     }
 
     /// The script's last line, `contract-fuzz: N operations, N examples, N failures, N errors`.

@@ -350,3 +350,14 @@ func lienthongExecutable() throws -> URL {
     }
     return candidate
 }
+
+/// Skips unless `LIENTHONG_SECURITY_SUITES=1` (`what` names the suite and what it starts); returns the scripts'
+/// environment with `LIENTHONG_BIN` set to the `lienthong` built next to the tests, unless it is set already (the
+/// scripts never build from inside `swift test`).
+func securitySuitesEnvironment(_ what: String) throws -> [String: String] {
+    guard ProcessInfo.processInfo.environment["LIENTHONG_SECURITY_SUITES"] == "1" else {
+        throw XCTSkip("\(what) runs with LIENTHONG_SECURITY_SUITES=1")
+    }
+    if ProcessInfo.processInfo.environment["LIENTHONG_BIN"] != nil { return [:] }
+    return ["LIENTHONG_BIN": try lienthongExecutable().path]
+}

@@ -282,20 +282,9 @@ final class SecuritySuiteTests: XCTestCase {
     /// Skips unless `LIENTHONG_SECURITY_SUITES=1`; returns the scripts' environment with `LIENTHONG_BIN` set to
     /// the `lienthong` built next to the tests (the scripts never build from inside `swift test`).
     func requireSuites() throws -> [String: String] {
-        guard ProcessInfo.processInfo.environment["LIENTHONG_SECURITY_SUITES"] == "1" else {
-            throw XCTSkip("the full security suites run with LIENTHONG_SECURITY_SUITES=1 (they run the demo and a gateway)")
-        }
+        let environment = try securitySuitesEnvironment("the full security suites (they run the demo and a gateway)")
         try requirePython()
-        if ProcessInfo.processInfo.environment["LIENTHONG_BIN"] == nil {
-            let runner = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            let bundle = Bundle(for: Self.self).bundleURL
-            let candidates = [runner, bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("lienthong") }
-            guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
-                throw XCTSkip("the lienthong executable is not built next to the tests; run `swift build` or set LIENTHONG_BIN")
-            }
-            return ["LIENTHONG_BIN": binary.path]
-        }
-        return [:]
+        return environment
     }
 
     static func python(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
