@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import HummingbirdCore
-public import LienthongAdapters
+import LienthongAdapters
 public import LienthongAudit
 public import LienthongConfig
 import LienthongCore
@@ -270,6 +270,6 @@ struct BackgroundTasks: Service {
                 }
             }
         }
-        try? await runtime.auditStore.checkpointIfDue()
+        _ = try? await runtime.auditStore.checkpointIfDue()
     }
 }

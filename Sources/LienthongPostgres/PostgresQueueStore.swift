@@ -133,19 +133,12 @@ public final class PostgresQueueStore: DurableQueue {
                 existing = try await Self.fetch(connection, sender: sender, id: id, logger: logger)
                 guard existing != nil else { throw PostgresStoreError(.unexpectedState, field: "queue_message") }
             }
-            guard let existing else {
-                return (.accepted(message), [AuditEvent(
-                    actor: sender.value, user: user, action: "message.accepted", target: type, ref: id,
-                    outcome: .ok, status: 202)])
+            let result: AcceptResult = if let existing {
+                existing.payloadHash == hash ? .duplicate(existing) : .conflict
+            } else {
+                .accepted(message)
             }
-            if existing.payloadHash == hash {
-                return (.duplicate(existing), [AuditEvent(
-                    actor: sender.value, user: user, action: "message.duplicate", target: type, ref: id,
-                    outcome: .ok, status: 200)])
-            }
-            return (.conflict, [AuditEvent(
-                actor: sender.value, user: user, action: "message.conflict", target: type, ref: id,
-                outcome: .denied, status: 409)])
+            return (result, [QueueAuditEvents.accept(result, sender: sender.value, user: user, type: type, id: id)])
         }
         return result
     }
@@ -165,7 +158,6 @@ public final class PostgresQueueStore: DurableQueue {
         let now = QueueStorage.normalize(now)
         let nowMS = QueueStorage.milliseconds(now)
         let excluded = excluding.map(\.value).sorted()
-        let status = actor == "gateway" ? 0 : 200
         let recipientValue = recipient?.value
         let logger = self.logger
         let (leased, _) = try await auditLog.commit { connection -> ([QueuedMessage], [AuditEvent]) in
@@ -191,8 +183,7 @@ public final class PostgresQueueStore: DurableQueue {
                 guard case .persist = message.lifecycle.lease(token: token, now: now, leaseDuration: leaseDuration) else { continue }
                 message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
                 leased.append(message)
-                events.append(AuditEvent(
-                    actor: actor, action: "message.leased", target: message.type, ref: message.id, outcome: .ok, status: status))
+                events.append(QueueAuditEvents.leased(message, actor: actor))
             }
             try await Self.update(connection, leased, logger: logger)
             return (leased, events)
@@ -216,21 +207,10 @@ public final class PostgresQueueStore: DurableQueue {
             var message = found.message
             var rng = SystemRandomNumberGenerator()
             let action = message.lifecycle.record(outcome, token: token, now: now, policy: policy, using: &rng)
-            let status = QueueStorage.httpStatus(outcome)
-            let event: AuditEvent
+            let event = QueueAuditEvents.delivery(action, outcome: outcome, message: message)
             switch action {
-            case .markDelivered:
-                event = AuditEvent(actor: "gateway", action: "message.delivered", target: message.type, ref: message.id,
-                                   outcome: .ok, status: status)
-            case .scheduleRetry:
-                event = AuditEvent(actor: "gateway", action: "message.retry-scheduled", target: message.type,
-                                   ref: message.id, outcome: .error, status: status)
-            case .markDead:
-                event = AuditEvent(actor: "gateway", action: "message.dead", target: message.type, ref: message.id,
-                                   outcome: .error, status: status)
-            case .reject, .persist, .purge:
-                return (action, [AuditEvent(actor: "gateway", action: "message.delivery-rejected", target: message.type,
-                                            ref: message.id, outcome: .denied, status: 409)])
+            case .markDelivered, .scheduleRetry, .markDead: break
+            case .reject, .persist, .purge: return (action, [event])
             }
             guard found.isHot else { throw PostgresStoreError(.unexpectedState, field: "queue_message_done") }
             message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
@@ -256,19 +236,17 @@ public final class PostgresQueueStore: DurableQueue {
             guard let found = try await Self.fetchForSettling(
                 connection, id: id, token: token, recipient: recipient, logger: logger)
             else {
-                return (nil, [AuditEvent(actor: recipient.value, action: "message.acked", ref: id, outcome: .denied, status: 404)])
+                return (nil, [QueueAuditEvents.acked(recipient: recipient.value, message: nil, id: id, accepted: false)])
             }
             var message = found.message
             let action = message.lifecycle.ack(token: token, now: now)
             guard case .markDelivered = action else {
-                return (action, [AuditEvent(actor: recipient.value, action: "message.acked", target: message.type,
-                                            ref: message.id, outcome: .denied, status: 409)])
+                return (action, [QueueAuditEvents.acked(recipient: recipient.value, message: message, id: id, accepted: false)])
             }
             guard found.isHot else { throw PostgresStoreError(.unexpectedState, field: "queue_message_done") }
             message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
             try await Self.finish(connection, message, logger: logger)
-            return (action, [AuditEvent(actor: recipient.value, action: "message.acked", target: message.type,
-                                        ref: message.id, outcome: .ok, status: 200)])
+            return (action, [QueueAuditEvents.acked(recipient: recipient.value, message: message, id: id, accepted: true)])
         }
         guard let action else { throw QueueStoreError(.notFound, field: "id") }
         return action
@@ -301,12 +279,8 @@ public final class PostgresQueueStore: DurableQueue {
                 }
                 message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
                 changed.append(message)
-                events.append(AuditEvent(actor: "gateway", action: "message.lease-expired", target: message.type,
-                                         ref: message.id, outcome: .error, status: 0))
-                if case .markDead = action {
-                    events.append(AuditEvent(actor: "gateway", action: "message.dead", target: message.type,
-                                             ref: message.id, outcome: .error, status: 0))
-                }
+                let dead = if case .markDead = action { true } else { false }
+                events += QueueAuditEvents.leaseExpired(message, dead: dead)
             }
             try await Self.update(connection, changed, logger: logger)
             return (changed.count, events)

@@ -221,23 +221,15 @@ public final class SQLiteQueueStore: Sendable {
         let hash = QueueStorage.payloadHash(idempotencyBytes ?? payload)
         let (result, records) = try await auditStore.commit { db -> (AcceptResult, [AuditEvent]) in
             if let existing = try Self.fetch(db, sender: sender, id: id) {
-                if existing.payloadHash == hash {
-                    return (.duplicate(existing), [AuditEvent(
-                        actor: sender.value, user: user, action: "message.duplicate", target: type, ref: id,
-                        outcome: .ok, status: 200)])
-                }
-                return (.conflict, [AuditEvent(
-                    actor: sender.value, user: user, action: "message.conflict", target: type, ref: id,
-                    outcome: .denied, status: 409)])
+                let result: AcceptResult = existing.payloadHash == hash ? .duplicate(existing) : .conflict
+                return (result, [QueueAuditEvents.accept(result, sender: sender.value, user: user, type: type, id: id)])
             }
             try admit?(db)
             let message = QueuedMessage(
                 id: id, sender: sender, recipient: recipient, type: type, payload: payload, payloadHash: hash,
                 acceptedAt: now, lifecycle: MessageLifecycle(acceptedAt: now))
             try Self.insert(db, message)
-            return (.accepted(message), [AuditEvent(
-                actor: sender.value, user: user, action: "message.accepted", target: type, ref: id,
-                outcome: .ok, status: 202)])
+            return (.accepted(message), [QueueAuditEvents.accept(.accepted(message), sender: sender.value, user: user, type: type, id: id)])
         }
         return (result, records.last?.seq ?? 0)
     }
@@ -263,7 +255,6 @@ public final class SQLiteQueueStore: Sendable {
         let now = QueueStorage.normalize(now)
         let nowMS = QueueStorage.milliseconds(now)
         let excluded = excluding.map(\.value).sorted()
-        let status = actor == "gateway" ? 0 : 200
         let (leased, _) = try await auditStore.commit { db -> ([QueuedMessage], [AuditEvent]) in
             var sql = """
                 SELECT \(Self.columns) FROM queue_message
@@ -294,8 +285,7 @@ public final class SQLiteQueueStore: Sendable {
                 message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
                 try Self.update(db, message)
                 leased.append(message)
-                events.append(AuditEvent(
-                    actor: actor, action: "message.leased", target: message.type, ref: message.id, outcome: .ok, status: status))
+                events.append(QueueAuditEvents.leased(message, actor: actor))
             }
             return (leased, events)
         }
@@ -319,21 +309,10 @@ public final class SQLiteQueueStore: Sendable {
             guard var message = try Self.fetch(db, id: id, token: token) else { return (nil, []) }
             var rng = SystemRandomNumberGenerator()
             let action = message.lifecycle.record(outcome, token: token, now: now, policy: policy, using: &rng)
-            let status = QueueStorage.httpStatus(outcome)
-            let event: AuditEvent
+            let event = QueueAuditEvents.delivery(action, outcome: outcome, message: message)
             switch action {
-            case .markDelivered:
-                event = AuditEvent(actor: "gateway", action: "message.delivered", target: message.type, ref: message.id,
-                                   outcome: .ok, status: status)
-            case .scheduleRetry:
-                event = AuditEvent(actor: "gateway", action: "message.retry-scheduled", target: message.type,
-                                   ref: message.id, outcome: .error, status: status)
-            case .markDead:
-                event = AuditEvent(actor: "gateway", action: "message.dead", target: message.type, ref: message.id,
-                                   outcome: .error, status: status)
-            case .reject, .persist, .purge:
-                return (action, [AuditEvent(actor: "gateway", action: "message.delivery-rejected", target: message.type,
-                                            ref: message.id, outcome: .denied, status: 409)])
+            case .markDelivered, .scheduleRetry, .markDead: break
+            case .reject, .persist, .purge: return (action, [event])
             }
             message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
             try Self.update(db, message)
@@ -356,17 +335,15 @@ public final class SQLiteQueueStore: Sendable {
         let now = QueueStorage.normalize(now)
         let (action, _) = try await auditStore.commit { db -> (MessageLifecycle.Action?, [AuditEvent]) in
             guard var message = try Self.fetch(db, id: id, token: token, recipient: recipient) else {
-                return (nil, [AuditEvent(actor: recipient.value, action: "message.acked", ref: id, outcome: .denied, status: 404)])
+                return (nil, [QueueAuditEvents.acked(recipient: recipient.value, message: nil, id: id, accepted: false)])
             }
             let action = message.lifecycle.ack(token: token, now: now)
             guard case .markDelivered = action else {
-                return (action, [AuditEvent(actor: recipient.value, action: "message.acked", target: message.type,
-                                            ref: message.id, outcome: .denied, status: 409)])
+                return (action, [QueueAuditEvents.acked(recipient: recipient.value, message: message, id: id, accepted: false)])
             }
             message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
             try Self.update(db, message)
-            return (action, [AuditEvent(actor: recipient.value, action: "message.acked", target: message.type,
-                                        ref: message.id, outcome: .ok, status: 200)])
+            return (action, [QueueAuditEvents.acked(recipient: recipient.value, message: message, id: id, accepted: true)])
         }
         guard let action else { throw QueueStoreError(.notFound, field: "id") }
         return action
@@ -399,12 +376,8 @@ public final class SQLiteQueueStore: Sendable {
                 message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
                 try Self.update(db, message)
                 count += 1
-                events.append(AuditEvent(actor: "gateway", action: "message.lease-expired", target: message.type,
-                                         ref: message.id, outcome: .error, status: 0))
-                if case .markDead = action {
-                    events.append(AuditEvent(actor: "gateway", action: "message.dead", target: message.type,
-                                             ref: message.id, outcome: .error, status: 0))
-                }
+                let dead = if case .markDead = action { true } else { false }
+                events += QueueAuditEvents.leaseExpired(message, dead: dead)
             }
             return (count, events)
         }
