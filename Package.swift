@@ -163,7 +163,7 @@ let package = Package(
             "LienthongCore", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongAdapters",
             "LienthongGateway", "LienthongSimulators", "LienthongClient", "LienthongQueue", "LienthongConformance",
             "LienthongRegistry", "LienthongRegistryStore", "LienthongRegistryService", "LienthongTabular",
-            "LienthongLabor", "LienthongLaborStore",
+            "LienthongLabor", "LienthongLaborStore", "LienthongPostgres",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

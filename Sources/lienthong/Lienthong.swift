@@ -12,7 +12,7 @@ struct Lienthong: AsyncParsableCommand {
         abstract: "Lienthong: inter-agency data exchange gateway (liên thông dữ liệu).",
         subcommands: [
             Serve.self, Demo.self, ConfigCommand.self, Certs.self, AuditCommand.self, QueueCommand.self, AsxhCommand.self, LaborCommand.self, Sim.self,
-            ConformanceCommand.self, Bench.self,
+            ConformanceCommand.self, Bench.self, MigrateCommand.self,
         ]
     )
 }

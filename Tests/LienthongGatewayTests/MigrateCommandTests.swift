@@ -1,0 +1,57 @@
+import Foundation
+import XCTest
+
+/// `lienthong migrate` against a real PostgreSQL server (`scripts/pg-test-server.sh start` exports
+/// `LIENTHONG_TEST_POSTGRES`; CI does so): lists pending migrations, applies them once, a second run applies nothing,
+/// and a failure names the problem without the password.
+final class MigrateCommandTests: XCTestCase {
+    func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = try lienthongExecutable()
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    func testMigrateAppliesTheSchemaOnceAndListsIt() throws {
+        guard let server = ProcessInfo.processInfo.environment["LIENTHONG_TEST_POSTGRES"] else {
+            throw XCTSkip("set LIENTHONG_TEST_POSTGRES (scripts/pg-test-server.sh start)")
+        }
+        let name = "migrate_\(UUID().uuidString.prefix(8).lowercased())"
+        let create = Process()
+        create.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        create.arguments = ["psql", server, "-qc", "CREATE DATABASE \(name)"]
+        try create.run()
+        create.waitUntilExit()
+        XCTAssertEqual(create.terminationStatus, 0, "psql created the test database")
+        let url = server.replacingOccurrences(of: #"/[^/]*$"#, with: "/\(name)", options: .regularExpression)
+
+        let pending = try run(["migrate", "--database-url", url, "--list"])
+        XCTAssertEqual(pending.status, 0, pending.output)
+        XCTAssertEqual(pending.output, "pending audit-v1\npending queue-v1\n")
+
+        let first = try run(["migrate", "--database-url", url])
+        XCTAssertEqual(first.status, 0, first.output)
+        XCTAssertEqual(first.output, "applied audit-v1\napplied queue-v1\n2 applied, 0 already there\n")
+
+        let again = try run(["migrate", "--database-url", url])
+        XCTAssertEqual(again.output, "0 applied, 2 already there\n", "a second run changes nothing")
+
+        let listed = try run(["migrate", "--database-url", url, "--list"])
+        XCTAssertEqual(listed.output, "applied audit-v1\napplied queue-v1\n")
+
+        let unreachable = try run(["migrate", "--database-url", "postgres://u:secret-pw@127.0.0.1:1/x", "--timeout-seconds", "3"])
+        XCTAssertEqual(unreachable.status, 1)
+        XCTAssertTrue(unreachable.output.contains("cannot reach or migrate the database")
+                      || unreachable.output.contains("no answer from the database"), unreachable.output)
+        XCTAssertFalse(unreachable.output.contains("secret-pw"), "the password is never printed")
+        let wrongScheme = try run(["migrate", "--database-url", "mysql://x"])
+        XCTAssertEqual(wrongScheme.status, 1)
+        XCTAssertTrue(wrongScheme.output.contains("scheme"), wrongScheme.output)
+    }
+}
