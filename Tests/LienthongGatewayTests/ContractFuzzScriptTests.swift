@@ -123,28 +123,8 @@ final class ContractFuzzScriptTests: XCTestCase {
         return nil
     }
 
-    /// Runs a process in the repository root; its output goes through temporary files (no pipe to fill up).
+    /// Runs a process in the repository root (``runProcess(_:_:directory:environment:)``).
     static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-contract-fuzz-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let output = folder.appendingPathComponent("stdout"), errors = folder.appendingPathComponent("stderr")
-        try Data().write(to: output)
-        try Data().write(to: errors)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.currentDirectoryURL = root
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        process.standardInput = FileHandle.nullDevice
-        let out = try FileHandle(forWritingTo: output), err = try FileHandle(forWritingTo: errors)
-        defer { try? out.close(); try? err.close() }
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        return (process.terminationStatus,
-                String(decoding: try Data(contentsOf: output), as: UTF8.self),
-                String(decoding: try Data(contentsOf: errors), as: UTF8.self))
+        try runProcess(executable, arguments, directory: root, environment: environment)
     }
 }

@@ -361,3 +361,31 @@ func securitySuitesEnvironment(_ what: String) throws -> [String: String] {
     if ProcessInfo.processInfo.environment["LIENTHONG_BIN"] != nil { return [:] }
     return ["LIENTHONG_BIN": try lienthongExecutable().path]
 }
+
+/// Runs a process to its end in `directory` (the current one when nil), with `environment` added to this process's;
+/// its output goes through temporary files, so a chatty child never blocks on a full pipe.
+func runProcess(
+    _ executable: String, _ arguments: [String], directory: URL? = nil, environment: [String: String] = [:]
+) throws -> (status: Int32, stdout: String, stderr: String) {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lienthong-run-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let output = folder.appendingPathComponent("stdout"), errors = folder.appendingPathComponent("stderr")
+    try Data().write(to: output)
+    try Data().write(to: errors)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    process.standardInput = FileHandle.nullDevice
+    let out = try FileHandle(forWritingTo: output), err = try FileHandle(forWritingTo: errors)
+    defer { try? out.close(); try? err.close() }
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    process.waitUntilExit()
+    return (process.terminationStatus,
+            String(decoding: try Data(contentsOf: output), as: UTF8.self),
+            String(decoding: try Data(contentsOf: errors), as: UTF8.self))
+}

@@ -6,16 +6,8 @@ import XCTest
 /// and a failure names the problem without the password.
 final class MigrateCommandTests: XCTestCase {
     func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = try lienthongExecutable()
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let result = try runProcess(try lienthongExecutable().path, arguments)
+        return (result.status, result.stdout + result.stderr)
     }
 
     func testMigrateAppliesTheSchemaOnceAndListsIt() throws {
@@ -23,12 +15,8 @@ final class MigrateCommandTests: XCTestCase {
             throw XCTSkip("set LIENTHONG_TEST_POSTGRES (scripts/pg-test-server.sh start)")
         }
         let name = "migrate_\(UUID().uuidString.prefix(8).lowercased())"
-        let create = Process()
-        create.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        create.arguments = ["psql", server, "-qc", "CREATE DATABASE \(name)"]
-        try create.run()
-        create.waitUntilExit()
-        XCTAssertEqual(create.terminationStatus, 0, "psql created the test database")
+        let create = try runProcess("/usr/bin/env", ["psql", server, "-qc", "CREATE DATABASE \(name)"])
+        XCTAssertEqual(create.status, 0, "psql created the test database: \(create.stderr)")
         let url = server.replacingOccurrences(of: #"/[^/]*$"#, with: "/\(name)", options: .regularExpression)
 
         let pending = try run(["migrate", "--database-url", url, "--list"])
