@@ -73,14 +73,14 @@ sim_pids=()
 stop_simulators() {
   local pid
   for pid in "${sim_pids[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+    stop_process "$pid" "simulator"
   done
   cleanup
 }
 trap stop_simulators EXIT
 
 echo "== contract-fuzz: lienthong demo --once (example PKI, configuration, synthetic citizens)"
-if ! "$bin" demo --once --dir "$demo" >"$out/demo.stdout" 2>"$out/demo.stderr"; then
+if ! run_bounded 600 "lienthong demo --once" "$bin" demo --once --dir "$demo" >"$out/demo.stdout" 2>"$out/demo.stderr"; then
   echo "contract-fuzz: the demo failed" >&2; tail -n 40 "$out/demo.stdout" "$out/demo.stderr" >&2; exit 2
 fi
 
@@ -101,12 +101,7 @@ sim_pids+=($!)
 echo "== contract-fuzz: lienthong serve (partner 127.0.0.1:$partner, admin 127.0.0.1:$admin)"
 "$bin" serve --config "$demo/lienthong.toml" >"$out/serve.stdout" 2>"$out/serve.stderr" &
 server_pid=$!
-for _ in $(seq 1 120); do
-  curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "contract-fuzz: serve exited" >&2; cat "$out/serve.stderr" >&2; exit 2; }
-  sleep 0.5
-done
-curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null || { echo "contract-fuzz: the gateway did not become ready" >&2; exit 2; }
+wait_ready "http://127.0.0.1:$admin/readyz" "$server_pid" "lienthong serve" || { tail -n 40 "$out/serve.stderr" >&2; exit 2; }
 for port in "$population" "$vss" "$napas"; do
   for _ in $(seq 1 60); do
     python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$port" 2>/dev/null && break
@@ -118,7 +113,7 @@ done
 message_id=$(python3 -c 'import uuid; print(uuid.uuid4())')
 request_ref="R-FUZZ-0001"
 python3 "$root/scripts/contract-fuzz.py" envelope "$work/envelope.json" "$message_id" "$request_ref"
-sent=$(curl -s -o "$out/seed-message.json" -w '%{http_code}' --cert "$certs/$member.pem" --key "$certs/$member-key.pem" \
+sent=$(curl -s --max-time 30 -o "$out/seed-message.json" -w '%{http_code}' --cert "$certs/$member.pem" --key "$certs/$member-key.pem" \
   --cacert "$certs/ca.pem" -H 'X-User-Id: fuzz-officer-01' -H 'Content-Type: application/json' \
   --data-binary @"$work/envelope.json" "https://127.0.0.1:$partner/v1/messages") || sent=000
 case "$sent" in 200|202) ;; *) echo "contract-fuzz: the seed message was refused ($sent)" >&2; cat "$out/seed-message.json" >&2; exit 2 ;; esac
@@ -127,7 +122,7 @@ python3 "$root/scripts/contract-fuzz.py" config "$out/schemathesis.toml" "$certs
 
 echo "== contract-fuzz: schemathesis $(python3 -c 'import importlib.metadata as m; print(m.version("schemathesis"))') with the certificate of $member (seed $seed, $max_examples examples per operation)"
 status=0
-schemathesis --config-file "$out/schemathesis.toml" --no-color run "$schema" "${include[@]}" \
+run_bounded "${CONTRACT_FUZZ_SECONDS:-1500}" schemathesis schemathesis --config-file "$out/schemathesis.toml" --no-color run "$schema" "${include[@]}" \
   --url "https://127.0.0.1:$partner" \
   --checks "${CONTRACT_FUZZ_CHECKS:-not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,missing_required_header}" \
   --phases examples,coverage,fuzzing --max-examples "$max_examples" --seed "$seed" \

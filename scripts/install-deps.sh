@@ -22,3 +22,6 @@ python3 -c 'import openpyxl' 2>/dev/null || python3 -m pip install --quiet openp
 # Contract fuzzing (scripts/contract-fuzz.sh): schemathesis, pinned (its checks and CLI options change between versions).
 python3 -c 'import importlib.metadata as m, sys; sys.exit(m.version("schemathesis") != "4.32.5")' 2>/dev/null \
   || python3 -m pip install --quiet "schemathesis==4.32.5"
+# TLS grading (scripts/tls-grade.sh): sslyze, pinned.
+python3 -c 'import importlib.metadata as m, sys; sys.exit(m.version("sslyze") != "6.3.1")' 2>/dev/null \
+  || python3 -m pip install --quiet "sslyze==6.3.1"

@@ -23,7 +23,7 @@ mkdir -p "$out/problems"
 demo="$work/demo"
 
 echo "== pii-check: lienthong demo --once"
-if ! "$bin" demo --once --log-level debug --dir "$demo" >"$out/demo.stdout" 2>"$out/demo.stderr"; then
+if ! run_bounded 600 "lienthong demo --once" "$bin" demo --once --log-level debug --dir "$demo" >"$out/demo.stdout" 2>"$out/demo.stderr"; then
   echo "pii-check: the demo failed" >&2; tail -n 40 "$out/demo.stdout" "$out/demo.stderr" >&2; exit 2
 fi
 tail -n 4 "$out/demo.stdout" | head -n 1
@@ -52,13 +52,8 @@ EOF
 echo "== pii-check: lienthong serve (partner 127.0.0.1:$partner, admin 127.0.0.1:$admin)"
 "$bin" serve --config "$demo/lienthong.toml" >"$out/serve.stdout" 2>"$out/serve.stderr" &
 server_pid=$!
-for _ in $(seq 1 120); do
-  curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "pii-check: serve exited" >&2; cat "$out/serve.stderr" >&2; exit 2; }
-  sleep 0.5
-done
-curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null || { echo "pii-check: the gateway did not become ready" >&2; exit 2; }
-curl -sf "http://127.0.0.1:$admin/metrics" >"$out/metrics-before.txt"
+wait_ready "http://127.0.0.1:$admin/readyz" "$server_pid" "lienthong serve" || { tail -n 40 "$out/serve.stderr" >&2; exit 2; }
+curl -sf --max-time 30 "http://127.0.0.1:$admin/metrics" >"$out/metrics-before.txt"
 
 # Request bodies built from the synthetic data: real ids and names, so an echo would be found.
 python3 - "$demo/data/citizens.jsonl" "$work/bodies" <<'EOF'
@@ -118,7 +113,7 @@ kept=0
 probe() {
   local name="$1" member="$2" path="$3" body="$4"; shift 4
   local status
-  status=$(curl -s -o "$work/answer" -D "$work/headers" -w '%{http_code}' \
+  status=$(curl -s --max-time 30 -o "$work/answer" -D "$work/headers" -w '%{http_code}' \
     --cert "$certs/$member.pem" --key "$certs/$member-key.pem" --cacert "$certs/ca.pem" \
     -H 'Content-Type: application/json' -H 'X-User-Id: pii-check' "$@" \
     --data-binary "@$work/bodies/$body" "$base$path" || true)
@@ -155,8 +150,8 @@ probe message-bad-person           gov.labour.dongnai /v1/messages message-bad-p
 probe message-wrong-sender         bank.970436        /v1/messages message-not-granted
 probe participant-sync-refusals    gov.vss.dongnai    /v1/messages participant-sync-refusals
 
-curl -sf "http://127.0.0.1:$admin/metrics" >"$out/metrics-after.txt"
-kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+curl -sf --max-time 30 "http://127.0.0.1:$admin/metrics" >"$out/metrics-after.txt"
+stop_process "$server_pid" "lienthong serve"; server_pid=""
 
 echo "== pii-check: audit export"
 "$bin" audit export --config "$demo/lienthong.toml" --out "$out/audit.jsonl" >"$out/audit-export.stdout" 2>"$out/audit-export.stderr"

@@ -55,14 +55,14 @@ mkdir -p "$out"
 demo="$work/demo"
 sim_pid=""
 soak_cleanup() {
-  if [ -n "$sim_pid" ] && kill -0 "$sim_pid" 2>/dev/null; then kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; fi
+  stop_process "$sim_pid" "population simulator"
   cleanup
 }
 trap soak_cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "== soak: lienthong demo --once (example PKI, synthetic citizens, configuration)"
-if ! "$bin" demo --once --dir "$demo" >"$out/demo.stdout" 2>"$out/demo.stderr"; then
+if ! run_bounded 600 "lienthong demo --once" "$bin" demo --once --dir "$demo" >"$out/demo.stdout" 2>"$out/demo.stderr"; then
   echo "soak: the demo failed" >&2; tail -n 40 "$out/demo.stdout" "$out/demo.stderr" >&2; exit 2
 fi
 
@@ -99,18 +99,13 @@ done
 echo "== soak: lienthong serve (partner 127.0.0.1:$partner, admin 127.0.0.1:$admin)"
 "$bin" serve --config "$demo/lienthong.toml" >"$out/serve.stdout" 2>"$out/serve.stderr" &
 server_pid=$!
-for _ in $(seq 1 120); do
-  curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "soak: serve exited" >&2; cat "$out/serve.stderr" >&2; exit 2; }
-  sleep 0.5
-done
-curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null || { echo "soak: the gateway did not become ready" >&2; exit 2; }
+wait_ready "http://127.0.0.1:$admin/readyz" "$server_pid" "lienthong serve" || { tail -n 40 "$out/serve.stderr" >&2; exit 2; }
 
 echo "== soak: load (${minutes} min; report and samples in $out)"
 status=0
-python3 "$root/scripts/soak.py" --port "$partner" --certs "$demo/certs" --citizens "$demo/data/citizens.jsonl" \
+run_bounded $(( ${minutes%.*} * 60 + 360 )) soak.py python3 "$root/scripts/soak.py" --port "$partner" --certs "$demo/certs" --citizens "$demo/data/citizens.jsonl" \
   --gateway-pid "$server_pid" --data-dir "$demo/data" --config "$demo/lienthong.toml" --minutes "$minutes" --out "$out" ${extra[@]+"${extra[@]}"} || status=$?
-curl -sf "http://127.0.0.1:$admin/metrics" >"$out/metrics.txt" 2>/dev/null || true
+curl -sf --max-time 30 "http://127.0.0.1:$admin/metrics" >"$out/metrics.txt" 2>/dev/null || true
 kill -0 "$server_pid" 2>/dev/null || { echo "soak: the gateway is no longer running" >&2; status=1; }
 echo "soak: report $out/report.txt, samples $out/samples.csv, logs $out/*.stderr"
 exit "$status"

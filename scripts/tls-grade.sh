@@ -15,7 +15,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 report="${TLS_REPORT:-$PWD/tls-report.json}"
 member="${TLS_MEMBER:-gov.labour.dongnai}"
 
-python3 -c 'import sslyze' 2>/dev/null || python3 -m pip install --quiet sslyze
+# sslyze pinned (its JSON report and findings change between versions), as schemathesis is in install-deps.sh.
+python3 -c 'import importlib.metadata as m, sys; sys.exit(m.version("sslyze") != "6.3.1")' 2>/dev/null \
+  || python3 -m pip install --quiet "sslyze==6.3.1"
 python3 -c 'import cryptography' 2>/dev/null || python3 -m pip install --quiet cryptography
 
 suite=tls-grade
@@ -24,7 +26,7 @@ source "$root/scripts/lib/lienthong-run.sh"
 demo="$work/demo"
 
 echo "== tls-grade: lienthong demo --once (example PKI and configuration)"
-if ! "$bin" demo --once --dir "$demo" >"$work/demo.stdout" 2>"$work/demo.stderr"; then
+if ! run_bounded 600 "lienthong demo --once" "$bin" demo --once --dir "$demo" >"$work/demo.stdout" 2>"$work/demo.stderr"; then
   echo "tls-grade: the demo failed" >&2; tail -n 40 "$work/demo.stdout" "$work/demo.stderr" >&2; exit 2
 fi
 
@@ -48,18 +50,13 @@ EOF
 echo "== tls-grade: lienthong serve (partner 127.0.0.1:$partner)"
 "$bin" serve --config "$demo/lienthong.toml" >"$work/serve.stdout" 2>"$work/serve.stderr" &
 server_pid=$!
-for _ in $(seq 1 120); do
-  curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || { echo "tls-grade: serve exited" >&2; cat "$work/serve.stderr" >&2; exit 2; }
-  sleep 0.5
-done
-curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null || { echo "tls-grade: the gateway did not become ready" >&2; exit 2; }
+wait_ready "http://127.0.0.1:$admin/readyz" "$server_pid" "lienthong serve" || { tail -n 40 "$work/serve.stderr" >&2; exit 2; }
 
 echo "== tls-grade: sslyze with the client certificate of $member"
 certs="$demo/certs"
 foreign=()
 [ -f "$demo/data/stranger.pem" ] && foreign=(--foreign-cert "$demo/data/stranger.pem" --foreign-key "$demo/data/stranger-key.pem")
 status=0
-python3 "$root/scripts/tls-grade.py" --host 127.0.0.1 --port "$partner" \
+run_bounded 900 "tls-grade.py (sslyze)" python3 "$root/scripts/tls-grade.py" --host 127.0.0.1 --port "$partner" \
   --cert "$certs/$member.pem" --key "$certs/$member-key.pem" --ca "$certs/ca.pem" "${foreign[@]}" --out "$report" || status=$?
 exit "$status"
