@@ -87,7 +87,7 @@ let package = Package(
         .target(name: "LienthongGateway", dependencies: [
             "LienthongCore", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongAdapters", "LienthongQueue",
             "LienthongClient", "LienthongRegistryStore", "LienthongRegistryService",
-            "LienthongLabor", "LienthongLaborStore", "LienthongConsole",
+            "LienthongLabor", "LienthongLaborStore", "LienthongConsole", "LienthongPostgres",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Crypto", package: "swift-crypto"),

@@ -48,7 +48,7 @@ public enum ConfigurationLoader {
     /// - Parameters:
     ///   - path: The TOML file.
     ///   - environment: Overrides (default: the process environment): `LIENTHONG_PARTNER_LISTEN`, `LIENTHONG_ADMIN_LISTEN`, `LIENTHONG_DATA_DIR`,
-    ///     `LIENTHONG_LOG_LEVEL`, `LIENTHONG_UPSTREAM_<NAME>_URL`.
+    ///     `LIENTHONG_LOG_LEVEL`, `LIENTHONG_UPSTREAM_<NAME>_URL`, `LIENTHONG_STORAGE_URL`.
     ///   - checkFiles: Whether to check that referenced files exist (on for `serve` and `config check`).
     public static func load(
         path: String,
@@ -211,10 +211,35 @@ private struct Reader {
             checkpointIntervalSeconds: int(au, "audit", "checkpoint_interval_seconds", default: 60, range: 1...86_400)
         )
 
-        let s = section(root, "storage", allowed: ["kind", "sqlite_path"])
-        let kind = string(s, "storage", "kind", default: "sqlite")
-        if kind != "sqlite" { problem("storage.kind", "must be \"sqlite\" (PostgreSQL comes with the scale-out work)") }
-        let sqlitePath = path(string(s, "storage", "sqlite_path", default: dataDir + "/lienthong.sqlite"), key: "storage.sqlite_path", mustExist: false)
+        let s = section(root, "storage", allowed: ["kind", "url", "password_file", "max_connections", "sqlite_path"])
+        var sqlitePath = path(string(s, "storage", "sqlite_path", default: dataDir + "/lienthong.sqlite"), key: "storage.sqlite_path", mustExist: false)
+        let storageURL = env["LIENTHONG_STORAGE_URL"] ?? string(s, "storage", "url", default: "")
+        var storageKind = GatewayConfiguration.Storage.Kind.sqlite
+        var postgresURL: String?
+        if storageURL.hasPrefix("postgres://") || storageURL.hasPrefix("postgresql://") {
+            storageKind = .postgres
+            postgresURL = storageURL
+            let passwordFile = string(s, "storage", "password_file", default: "")
+            if !passwordFile.isEmpty {
+                let file = path(passwordFile, key: "storage.password_file", mustExist: true)
+                if let secret = try? String(contentsOfFile: file, encoding: .utf8) {
+                    postgresURL = Self.url(storageURL, password: secret.trimmingCharacters(in: .whitespacesAndNewlines))
+                    if postgresURL == nil { problem("storage.url", "is not a URL of the form postgres://user@host[:port]/database") }
+                }
+            }
+        } else if storageURL.hasPrefix("sqlite:") {
+            sqlitePath = path(String(storageURL.dropFirst("sqlite:".count)), key: "storage.url", mustExist: false)
+        } else if !storageURL.isEmpty {
+            problem("storage.url", "must start with postgres://, postgresql:// or sqlite:")
+        }
+        let postgresMaxConnections = int(s, "storage", "max_connections", default: 20, range: 1...1000)
+        // `kind`, when given, must agree with the URL (files written before `url` existed say `kind = "sqlite"`).
+        let declaredKind = string(s, "storage", "kind", default: storageKind.rawValue)
+        if declaredKind != storageKind.rawValue {
+            problem("storage.kind", GatewayConfiguration.Storage.Kind(rawValue: declaredKind) == nil
+                ? "must be \"sqlite\" or \"postgres\""
+                : "is \"\(declaredKind)\" but storage.url selects \(storageKind.rawValue)")
+        }
 
         var upstreams: [String: GatewayConfiguration.Upstream] = [:]
         if let raw = root["upstreams"] {
@@ -316,7 +341,7 @@ private struct Reader {
         var config = GatewayConfiguration(
             gateway: .init(operatorMember: operatorMember, dataDirectory: dataDir, logLevel: logLevel),
             partner: partner, admin: admin, outbound: outbound, audit: audit,
-            storage: .init(kind: kind, sqlitePath: sqlitePath),
+            storage: .init(kind: storageKind, sqlitePath: sqlitePath, postgresURL: postgresURL, postgresMaxConnections: postgresMaxConnections),
             upstreams: upstreams, purposes: purposes, members: members
         )
         config.queue = queue(root)
@@ -486,6 +511,13 @@ private struct Reader {
     mutating func paths(_ raw: [String], key: String, required: Bool) -> [String] {
         if required, raw.isEmpty { problem(key, "at least one file is required") }
         return raw.enumerated().map { path($0.element, key: "\(key)[\($0.offset)]", mustExist: true) }
+    }
+
+    /// `url` with `password` put in its user information (percent-encoded), or `nil` when `url` has no user and host.
+    static func url(_ url: String, password: String) -> String? {
+        guard var components = URLComponents(string: url), components.user != nil, components.host != nil else { return nil }
+        components.password = password
+        return components.string
     }
 
     static func isPin(_ pin: String) -> Bool {

@@ -215,12 +215,36 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var checkpointIntervalSeconds: Int
     }
 
-    /// Storage settings.
+    /// Storage settings: where the audit chain, the durable queue and the account-opening ledger live.
+    ///
+    /// `[storage] url` selects the backend: absent (or `sqlite:PATH`) for the embedded SQLite file of one node,
+    /// `postgres://user[:password]@host[:port]/database` for several gateway instances sharing one queue and one
+    /// audit chain (the password may instead come from `password_file`). `LIENTHONG_STORAGE_URL` overrides it.
     public struct Storage: Sendable, Equatable {
-        /// `sqlite` (the only kind so far).
-        public var kind: String
+        /// Which backend holds the audit log, the queue and the account-opening ledger.
+        public enum Kind: String, Sendable, Equatable {
+            /// The embedded SQLite file at ``Storage/sqlitePath`` (one node).
+            case sqlite
+            /// A PostgreSQL database at ``Storage/postgresURL`` (one or several nodes).
+            case postgres
+        }
+
+        /// `sqlite` (default) or `postgres`, from the URL.
+        public var kind: Kind
         /// SQLite database path, default `<data>/lienthong.sqlite`.
         public var sqlitePath: String
+        /// The PostgreSQL URL (with the password from `password_file` when one is given), for `postgres`.
+        public var postgresURL: String?
+        /// Connections to PostgreSQL per gateway instance, default 20.
+        public var postgresMaxConnections: Int = 20
+
+        /// Creates storage settings.
+        public init(kind: Kind, sqlitePath: String, postgresURL: String? = nil, postgresMaxConnections: Int = 20) {
+            self.kind = kind
+            self.sqlitePath = sqlitePath
+            self.postgresURL = postgresURL
+            self.postgresMaxConnections = postgresMaxConnections
+        }
     }
 
     /// An upstream endpoint.

@@ -12,14 +12,14 @@ import NIOCore
 /// - `POST /v1/account-openings/query` `{ "personalId" }`: every opening the caller requested for that person.
 ///   The number travels in the body, never in a URL (URLs end up in logs).
 struct AccountOpeningRoutes {
-    let ledger: AccountOpeningLedger
+    let ledger: any AccountOpeningBook
 
     func register(on router: Router<GatewayRequestContext>) {
-        router.get("/v1/account-openings/:requestRef") { request, context in try one(request: request, context: context) }
+        router.get("/v1/account-openings/:requestRef") { request, context in try await one(request: request, context: context) }
         router.post("/v1/account-openings/query") { request, context in try await query(request: request, context: context) }
     }
 
-    func one(request: Request, context: GatewayRequestContext) throws -> Response {
+    func one(request: Request, context: GatewayRequestContext) async throws -> Response {
         context.notes.update { $0.action = "account-opening.read"; $0.target = "account-openings" }
         guard let member = context.member else { throw GatewayProblem(.unauthenticated, detail: "no member identity") }
         let requestRef = try RequestChecks.pathParameter(context, "requestRef", what: "requestRef")
@@ -29,7 +29,7 @@ struct AccountOpeningRoutes {
             requester = id
         }
         // Only the requester, or the bank the request went to, learn that it exists.
-        guard let opening = try ledger.opening(requester: requester, requestRef: requestRef),
+        guard let opening = try await ledger.opening(requester: requester, requestRef: requestRef),
               opening.requester == member.value || opening.bank == member.value else {
             throw GatewayProblem(.notFound, detail: "no such account opening for this member")
         }
@@ -48,7 +48,7 @@ struct AccountOpeningRoutes {
         }
         guard let personalID = try? PersonalID(text) else { throw GatewayProblem(.badRequest, detail: "personalId: must be a 12-digit personal id number") }
         context.notes.update { $0.subjectPersonalID = personalID.digits }
-        let openings = try ledger.openings(requester: member, personalID: personalID.digits)
+        let openings = try await ledger.openings(requester: member, personalID: personalID.digits)
         return try MessageRoutes.json(["accountOpenings": openings], status: .ok)
     }
 }

@@ -7,7 +7,7 @@ import NIOCore
 /// The admin listener: `/healthz`, `/readyz`, `/metrics` (SPEC §2) and the operator console (SPEC §8).
 struct AdminRoutes {
     let runtime: GatewayRuntime
-    let queue: SQLiteQueueStore
+    let queue: any GatewayQueue
     /// The social-security registry, when configured (console: batches and jobs).
     let registry: RegistryHost?
     /// Labour analysis, when configured (console: the labour dashboard).
@@ -17,12 +17,12 @@ struct AdminRoutes {
         let router = Router()
         router.get("/healthz") { _, _ in Self.text("ok\n") }
         router.get("/readyz") { _, _ -> Response in
-            let problems = readinessProblems()
+            let problems = await readinessProblems()
             if problems.isEmpty { return Self.text("ready\n") }
             return Self.text("not ready: \(problems.joined(separator: ", "))\n", status: .serviceUnavailable)
         }
         router.get("/metrics") { _, _ in
-            if let depth = try? queue.depth() { runtime.metrics.queueDepth(depth.map { ($0.state.rawValue, $0.recipient.value, $0.count) }) }
+            if let depth = try? await queue.depth() { runtime.metrics.queueDepth(depth.map { ($0.state.rawValue, $0.recipient.value, $0.count) }) }
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -40,13 +40,13 @@ struct AdminRoutes {
         return ConsoleRoutes(
             runtime: runtime, queue: queue, registry: registry, labor: labor,
             access: ConsoleAccess(admin: runtime.configuration.admin, logger: runtime.logger),
-            auditStatus: ConsoleAuditStatus(store: runtime.auditStore, publicKey: publicKey))
+            auditStatus: ConsoleAuditStatus(log: runtime.auditLog, publicKey: publicKey))
     }
 
-    /// Storage must be writable: the audit database and the data directory.
-    func readinessProblems() -> [String] {
+    /// Storage must be writable: the audit database (SQLite file or PostgreSQL server) and the data directory.
+    func readinessProblems() async -> [String] {
         var problems: [String] = []
-        if !runtime.auditStore.isWritable() { problems.append("audit storage is not writable") }
+        if await !runtime.auditLog.isWritable() { problems.append("audit storage is not writable") }
         if !FileManager.default.isWritableFile(atPath: runtime.configuration.gateway.dataDirectory) {
             problems.append("data directory is not writable")
         }

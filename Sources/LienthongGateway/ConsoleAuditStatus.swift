@@ -17,13 +17,13 @@ final class ConsoleAuditStatus: Sendable {
         var running: Task<Void, Never>?
     }
 
-    private let store: SQLiteAuditStore
+    private let log: any AuditLog
     /// The checkpoint public key; `nil` when the key files could not be read (status stays unknown).
     private let publicKey: P256.Signing.PublicKey?
     private let state = Mutex(State())
 
-    init(store: SQLiteAuditStore, publicKey: P256.Signing.PublicKey?) {
-        self.store = store
+    init(log: any AuditLog, publicKey: P256.Signing.PublicKey?) {
+        self.log = log
         self.publicKey = publicKey
     }
 
@@ -34,7 +34,7 @@ final class ConsoleAuditStatus: Sendable {
         let (snapshot, pending) = state.withLock { state -> ((AuditVerification?, Date?), Task<Void, Never>?) in
             let fresh = state.verifiedAt.map { now.timeIntervalSince($0) < Self.maximumAge } ?? false
             if !fresh, state.running == nil {
-                state.running = Task.detached { [self] in self.verify() }
+                state.running = Task.detached { [self] in await self.verify() }
             }
             return ((state.result, state.verifiedAt), state.running)
         }
@@ -46,9 +46,9 @@ final class ConsoleAuditStatus: Sendable {
         return (Self.status(snapshot.0), snapshot.1)
     }
 
-    private func verify() {
+    private func verify() async {
         guard let publicKey else { return }
-        let result = try? store.verify(publicKey: publicKey)
+        let result = try? await log.verify(publicKey: publicKey)
         state.withLock { state in
             state.result = result
             state.verifiedAt = result == nil ? nil : Date()

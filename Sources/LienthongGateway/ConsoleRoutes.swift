@@ -22,7 +22,7 @@ import NIOCore
 /// store that cannot be read gives a `500` page in the console's style without internal details.
 struct ConsoleRoutes: Sendable {
     let runtime: GatewayRuntime
-    let queue: SQLiteQueueStore
+    let queue: any GatewayQueue
     let registry: RegistryHost?
     let labor: LaborHost?
     let access: ConsoleAccess
@@ -38,7 +38,7 @@ struct ConsoleRoutes: Sendable {
     func register(on router: Router<BasicRequestContext>) {
         router.get("/console") { request, _ in await serve(request, .overview) { try await overview($0, $1) } }
         router.get("/console/queue") { request, _ in
-            await serve(request, .queue) { language, context in try queuePage(language, context, flash: Self.flash(request, language)) }
+            await serve(request, .queue) { language, context in try await queuePage(language, context, flash: Self.flash(request, language)) }
         }
         router.get("/console/members") { request, _ in await serve(request, .members) { members($0, $1) } }
         router.get("/console/audit") { request, _ in await serve(request, .audit) { try await audit($0, $1) } }
@@ -107,7 +107,7 @@ struct ConsoleRoutes: Sendable {
     // MARK: - Pages
 
     func overview(_ language: ConsoleLanguage, _ context: ConsoleContext) async throws -> String {
-        let depth = try queue.depth()
+        let depth = try await queue.depth()
         let tallies = runtime.metrics.trafficByService()
         let (status, _) = await auditStatus.current()
         let traffic = tallies.map { ServiceTraffic(service: $0.key, requests: $0.value.requests, errors: $0.value.clientErrors + $0.value.serverErrors) }
@@ -119,19 +119,19 @@ struct ConsoleRoutes: Sendable {
             serverErrors: tallies.values.reduce(0) { $0 + $1.serverErrors },
             uptimeSeconds: max(0, Int(Date().timeIntervalSince(runtime.metrics.startedAt))),
             messages: Self.stateCounts(depth.map { ($0.state, $0.count) }),
-            auditHeadSeq: Int(clamping: try runtime.auditStore.lastSeq()),
+            auditHeadSeq: Int(clamping: try await runtime.auditLog.lastSeq()),
             auditStatus: status,
             trafficByService: traffic)
         return ConsoleRenderer.renderOverview(model, language: language)
     }
 
-    func queuePage(_ language: ConsoleLanguage, _ context: ConsoleContext, flash: ConsoleFlash?) throws -> String {
-        let depth = try queue.depth()
+    func queuePage(_ language: ConsoleLanguage, _ context: ConsoleContext, flash: ConsoleFlash?) async throws -> String {
+        let depth = try await queue.depth()
         var byRecipient: [String: [(MessageState.Kind, Int)]] = [:]
         for row in depth { byRecipient[row.recipient.value, default: []].append((row.state, row.count)) }
         let recipients = byRecipient.keys.sorted().map { RecipientQueueCounts(recipient: $0, counts: Self.stateCounts(byRecipient[$0] ?? [])) }
         let deadTotal = depth.filter { $0.state == .dead }.reduce(0) { $0 + $1.count }
-        let dead = try queue.list(state: .dead, recipient: nil, type: nil, limit: Self.deadLetterPage)
+        let dead = try await queue.list(state: .dead, recipient: nil, type: nil, limit: Self.deadLetterPage)
         let rows = dead.map { message in
             DeadLetterRow(
                 id: message.id, type: message.type, sender: message.sender.value, recipient: message.recipient.value,
@@ -168,12 +168,12 @@ struct ConsoleRoutes: Sendable {
     }
 
     func audit(_ language: ConsoleLanguage, _ context: ConsoleContext) async throws -> String {
-        let store = runtime.auditStore
-        let head = try store.lastSeq()
-        let headHash = head > 0 ? try store.records(from: head, limit: 1).first?.hash : nil
+        let store = runtime.auditLog
+        let head = try await store.lastSeq()
+        let headHash = head > 0 ? try await store.records(from: head, limit: 1).first?.hash : nil
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let checkpoints = try store.checkpoints().suffix(Self.checkpointPage).reversed().map { checkpoint in
+        let checkpoints = try await store.checkpoints().suffix(Self.checkpointPage).reversed().map { checkpoint in
             CheckpointRow(
                 seq: Int(clamping: checkpoint.seq), time: formatter.date(from: checkpoint.ts) ?? Date(timeIntervalSince1970: 0),
                 hash: checkpoint.hash, keyID: checkpoint.keyId)
@@ -251,7 +251,7 @@ struct ConsoleRoutes: Sendable {
         guard Self.isMessageID(id) else { return Self.redirect(back + "&failed=invalid-id") }
         do {
             let retried = try await queue.retryDead(id: id, now: Date(), user: Self.auditUser)
-            runtime.metrics.audit(seq: (try? runtime.auditStore.lastSeq()) ?? 0)
+            runtime.metrics.audit(seq: (try? await runtime.auditLog.lastSeq()) ?? 0)
             return Self.redirect(back + (retried ? "&done=\(id)" : "&failed=not-dead&id=\(id)"))
         } catch let error as QueueStoreError where error.code == .invalidArgument {
             return Self.redirect(back + "&failed=invalid-id")

@@ -19,7 +19,7 @@ import Synchronization
 /// returned to the queue at the next start (`recoverExpiredLeases`).
 final class DeliveryService: Service, Sendable {
     private let configuration: GatewayConfiguration
-    private let queue: SQLiteQueueStore
+    private let queue: any GatewayQueue
     private let httpClient: HTTPClient
     private let logger: Logger
     private let metrics: GatewayMetrics
@@ -29,7 +29,7 @@ final class DeliveryService: Service, Sendable {
     private let inFlight = Mutex<[MemberID: Int]>([:])
     private let signal = WakeSignal()
 
-    init(configuration: GatewayConfiguration, queue: SQLiteQueueStore, httpClient: HTTPClient, metrics: GatewayMetrics, logger: Logger) throws {
+    init(configuration: GatewayConfiguration, queue: any GatewayQueue, httpClient: HTTPClient, metrics: GatewayMetrics, logger: Logger) throws {
         self.configuration = configuration
         self.metrics = metrics
         self.queue = queue
@@ -63,7 +63,7 @@ final class DeliveryService: Service, Sendable {
                 }
                 var leasedAny = false
                 // A read first: leasing is a write transaction, not worth taking when nothing is due.
-                let due = ((try? queue.nextDueDate(now: Date())) ?? nil).map { $0 <= Date() } ?? false
+                let due = ((try? await queue.nextDueDate(now: Date())) ?? nil).map { $0 <= Date() } ?? false
                 for recipient in recipients where due {
                     let free = recipient.maxConcurrency - inFlight.withLock { $0[recipient.id, default: 0] }
                     guard free > 0, breakers.withLock({ $0.allowsAttempt(for: recipient.id, now: Date()) }) else { continue }
@@ -74,7 +74,7 @@ final class DeliveryService: Service, Sendable {
                     let leased: [QueuedMessage]
                     do {
                         leased = try await queue.lease(
-                            recipient: recipient.id, excluding: [], limit: limit, leaseDuration: lease, now: Date(), actor: "gateway")
+                            recipient: recipient.id, excluding: [], limit: limit, leaseDuration: lease, now: Date(), actor: "gateway", type: nil)
                     } catch {
                         logger.error("leasing failed", metadata: ["recipient": "\(recipient.id)", "error": "\(type(of: error))"])
                         continue

@@ -36,10 +36,10 @@ public final class Gateway: Sendable {
     private let httpClient: HTTPClient
     private let partnerSSLContext: NIOSSLContext
     /// The durable outbound queue (same database as the audit log).
-    public let queue: SQLiteQueueStore
+    public let queue: any GatewayQueue
+    /// The audit chain, the queue and the account-opening ledger (SQLite or PostgreSQL).
+    public let storage: GatewayStorage
     private let delivery: DeliveryService
-    /// Account-opening requests and the banks' results, correlated.
-    private let ledger: AccountOpeningLedger
     /// The running service group, so ``shutdown()`` can stop it gracefully.
     private let runningGroup = Mutex<ServiceGroup?>(nil)
     /// The social-security registry served on `/v1/asxh`, when `[registry]` is configured.
@@ -47,9 +47,33 @@ public final class Gateway: Sendable {
     /// Labour analysis served on `/v1/labor`, when `[labor]` is configured.
     private let labor: LaborHost?
 
-    /// Opens storage, loads keys and certificates, and prepares the upstream client.
-    /// Nothing listens until ``run(handleSignals:onReady:)``.
-    public init(configuration: GatewayConfiguration, logger: Logger) throws {
+    /// Opens the embedded SQLite storage, loads keys and certificates, and prepares the upstream client.
+    /// Nothing listens until ``run(handleSignals:onReady:)``. For a configuration whose `[storage] url` names
+    /// PostgreSQL use ``open(configuration:logger:)``.
+    public convenience init(configuration: GatewayConfiguration, logger: Logger) throws {
+        guard configuration.storage.kind == .sqlite else {
+            throw GatewayStartError(message: "storage.url names PostgreSQL: open the gateway with Gateway.open(configuration:logger:)")
+        }
+        try FileManager.default.createDirectory(atPath: configuration.gateway.dataDirectory, withIntermediateDirectories: true)
+        let storage = try GatewayStorage.openSQLite(configuration, keys: try Gateway.auditKeys(configuration.audit))
+        try self.init(configuration: configuration, storage: storage, logger: logger)
+    }
+
+    /// Opens the storage `[storage] url` names (SQLite, or PostgreSQL with its migrations applied), then prepares
+    /// the gateway as ``init(configuration:logger:)`` does.
+    public static func open(configuration: GatewayConfiguration, logger: Logger) async throws -> Gateway {
+        try FileManager.default.createDirectory(atPath: configuration.gateway.dataDirectory, withIntermediateDirectories: true)
+        let storage = try await GatewayStorage.open(configuration, keys: try Gateway.auditKeys(configuration.audit), logger: logger)
+        do {
+            return try Gateway(configuration: configuration, storage: storage, logger: logger)
+        } catch {
+            await storage.close()
+            throw error
+        }
+    }
+
+    /// Prepares the gateway on storage already opened.
+    public init(configuration: GatewayConfiguration, storage: GatewayStorage, logger: Logger) throws {
         let partnerIdentity = try TLSProfile.loadIdentity(
             certificateFile: configuration.partner.certificateFile, keyFile: configuration.partner.privateKeyFile)
         let partnerRoots = try configuration.partner.trustAnchorFiles.flatMap { try TLSProfile.loadCertificates(file: $0) }
@@ -61,11 +85,6 @@ public final class Gateway: Sendable {
         let revocations = try RevocationStore(files: configuration.partner.crlFiles, trustAnchors: anchors)
 
         try FileManager.default.createDirectory(atPath: configuration.gateway.dataDirectory, withIntermediateDirectories: true)
-        let keys = try Gateway.auditKeys(configuration.audit)
-        let auditStore = try SQLiteAuditStore(
-            path: configuration.storage.sqlitePath, keys: keys,
-            checkpointEvery: configuration.audit.checkpointEvery,
-            checkpointInterval: .seconds(configuration.audit.checkpointIntervalSeconds))
 
         let outboundIdentity = try TLSProfile.loadIdentity(
             certificateFile: configuration.outbound.certificateFile, keyFile: configuration.outbound.privateKeyFile)
@@ -93,16 +112,15 @@ public final class Gateway: Sendable {
                 endpoint: upstream.url, httpClient: httpClient, timeout: .milliseconds(upstream.timeoutMilliseconds),
                 signer: signer, verifier: verifier, assigner: configuration.gateway.operatorMember)
         }
-        let queue = try SQLiteQueueStore(auditStore: auditStore)
+        self.storage = storage
+        let queue = storage.queue
         self.queue = queue
-        self.ledger = try AccountOpeningLedger(auditStore: auditStore)
         let metrics = GatewayMetrics()
         self.delivery = try DeliveryService(configuration: configuration, queue: queue, httpClient: httpClient, metrics: metrics, logger: logger)
         runtime = GatewayRuntime(
-            configuration: configuration, revocations: revocations, auditStore: auditStore,
+            configuration: configuration, revocations: revocations, auditLog: storage.audit,
             services: ServiceDispatcher(population: population, vss: vss, napas: napas, banks: configuration.banks, metrics: metrics),
             metrics: metrics, logger: logger)
-        metrics.audit(seq: (try? auditStore.lastSeq()) ?? 0)
         registry = try configuration.registry.map {
             try RegistryHost(
                 settings: $0, dataDirectory: configuration.gateway.dataDirectory,
@@ -122,8 +140,8 @@ public final class Gateway: Sendable {
         await group?.triggerGracefulShutdown()
     }
 
-    /// The audit store (for operator tools running in the same process, e.g. the demo).
-    public var auditStore: SQLiteAuditStore { runtime.auditStore }
+    /// The audit chain (for operator tools running in the same process, e.g. the demo).
+    public var auditLog: any AuditLog { storage.audit }
 
     /// Runs the listeners and background services until a signal (when `handleSignals`) or cancellation,
     /// then shuts down gracefully (listeners stop accepting, in-flight requests finish, upstream client closes).
@@ -135,8 +153,9 @@ public final class Gateway: Sendable {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: ExchangeMiddleware(runtime: runtime))
         ServiceRoutes(runtime: runtime).register(on: router)
-        MessageRoutes(runtime: runtime, queue: queue, ledger: ledger, delivery: delivery).register(on: router)
-        AccountOpeningRoutes(ledger: ledger).register(on: router)
+        MessageRoutes(runtime: runtime, queue: queue, delivery: delivery).register(on: router)
+        AccountOpeningRoutes(ledger: storage.openings).register(on: router)
+        runtime.metrics.audit(seq: (try? await runtime.auditLog.lastSeq()) ?? 0)
         let registry = self.registry
         if let registry { RegistryRoutes(host: registry).register(on: router) }
         let labor = self.labor
@@ -195,11 +214,13 @@ public final class Gateway: Sendable {
             await registry?.shutdown()
             await labor?.shutdown()
             try? await httpClient.shutdown()
+            await storage.close()
             throw error
         }
         await registry?.shutdown()
         await labor?.shutdown()
         try await httpClient.shutdown()
+        await storage.close()
         runtime.logger.info("gateway stopped")
     }
 }
@@ -265,11 +286,11 @@ struct BackgroundTasks: Service {
             sinceCheckpoint += crlEvery
             if sinceCheckpoint >= .seconds(5) {
                 sinceCheckpoint = .zero
-                do { try await runtime.auditStore.checkpointIfDue() } catch {
+                do { try await runtime.auditLog.checkpointIfDue() } catch {
                     runtime.logger.error("audit checkpoint failed")
                 }
             }
         }
-        _ = try? await runtime.auditStore.checkpointIfDue()
+        _ = try? await runtime.auditLog.checkpointIfDue()
     }
 }

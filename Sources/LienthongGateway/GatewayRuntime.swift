@@ -17,7 +17,7 @@ final class GatewayRuntime: Sendable {
     let configuration: GatewayConfiguration
     let policy: AccessPolicy
     let revocations: RevocationStore
-    let auditStore: SQLiteAuditStore
+    let auditLog: any AuditLog
     let services: ServiceDispatcher
     let metrics: GatewayMetrics
     let logger: Logger
@@ -29,14 +29,14 @@ final class GatewayRuntime: Sendable {
     private let lastCertificates = Mutex<[MemberID: SeenCertificate]>([:])
 
     init(
-        configuration: GatewayConfiguration, revocations: RevocationStore, auditStore: SQLiteAuditStore,
+        configuration: GatewayConfiguration, revocations: RevocationStore, auditLog: any AuditLog,
         services: ServiceDispatcher, metrics: GatewayMetrics, logger: Logger
     ) {
         self.configuration = configuration
         self.policy = AccessPolicy(members: configuration.members)
         self.rateLimiter = RateLimiter(configuration: configuration)
         self.revocations = revocations
-        self.auditStore = auditStore
+        self.auditLog = auditLog
         self.services = services
         self.metrics = metrics
         self.logger = logger
@@ -89,7 +89,7 @@ final class GatewayRuntime: Sendable {
 
     /// Appends an audit record and returns its `seq`.
     func audit(_ event: AuditEvent) async throws -> Int64 {
-        let record = try await auditStore.append(event)
+        let record = try await auditLog.append(event)
         metrics.audit(seq: record.seq)
         return record.seq
     }

@@ -18,16 +18,15 @@ import NIOCore
 /// - `vss.participant-sync` and `labor.worker-records` are checked record by record (``ParticipantSync``,
 ///   `WorkerRecordsPayload.validate`): the refused records are reported to
 ///   the sender (in the `202` answer and in `GET /v1/messages/{id}`) and only the accepted ones are delivered;
-/// - `asxh.account-opening-request` and `-result` are correlated by the ``AccountOpeningLedger``.
+/// - `asxh.account-opening-request` and `-result` are correlated by the account-opening ledger (``AccountOpeningAdmission``).
 struct MessageRoutes {
     let runtime: GatewayRuntime
-    let queue: SQLiteQueueStore
-    let ledger: AccountOpeningLedger
+    let queue: any GatewayQueue
     let delivery: DeliveryService?
 
     func register(on router: Router<GatewayRequestContext>) {
         router.post("/v1/messages") { request, context in try await accept(request: request, context: context) }
-        router.get("/v1/messages/:id") { request, context in try status(request: request, context: context) }
+        router.get("/v1/messages/:id") { request, context in try await status(request: request, context: context) }
         router.get("/v1/inbox") { request, context in try await inbox(request: request, context: context) }
         router.post("/v1/inbox/:id/ack") { request, context in try await ack(request: request, context: context) }
     }
@@ -93,7 +92,7 @@ struct MessageRoutes {
         let now = Date()
         var stored = envelope.payload
         var idempotencyBytes: [UInt8]?
-        var steps: [SQLiteQueueStore.Admission] = []
+        var admission = MessageAdmission()
         var validation: SyncValidationView?
         if let (kind, report) = Self.recordCheck(type: envelope.type, payload: envelope.payloadValue, today: Self.today(now)) {
             let view = SyncValidationView(report)
@@ -104,45 +103,43 @@ struct MessageRoutes {
             object["records"] = .array(report.accepted)
             stored = JCS.canonicalize(.object(object))
             idempotencyBytes = envelope.payload
-            steps.append(SQLiteQueueStore.storingReport(try Self.canonicalJSON(view), sender: sender, id: envelope.id))
+            admission.report = try Self.canonicalJSON(view)
             validation = view
         }
-        if let step = ledger.admission(
-            type: envelope.type, id: envelope.id, sender: sender, recipient: envelope.to, payload: envelope.payloadValue, now: now) {
-            steps.append(step)
-        }
+        admission.accountOpening = AccountOpeningAdmission(
+            type: envelope.type, id: envelope.id, sender: sender, recipient: envelope.to, payload: envelope.payloadValue, now: now)
         let (result, seq) = try await queue.acceptAudited(
             id: envelope.id, sender: sender, recipient: envelope.to, type: envelope.type, payload: stored,
-            user: user, now: now, idempotencyBytes: idempotencyBytes, admit: SQLiteQueueStore.admission(steps))
+            user: user, now: now, idempotencyBytes: idempotencyBytes, admission: admission)
         context.notes.update { $0.recordedAuditSeq = seq }
         switch result {
         case .accepted(let message):
             delivery?.wake(recipient: message.recipient)
             return try Self.json(AcceptedView(id: message.id, status: "queued", validation: validation), status: .accepted)
         case .duplicate(let message):
-            return try Self.json(MessageView(message, validation: try report(message, for: sender)), status: .ok)
+            return try Self.json(MessageView(message, validation: try await report(message, for: sender)), status: .ok)
         case .conflict:
             throw GatewayProblem(.conflict, detail: "a message with this id and another payload was already accepted")
         }
     }
 
-    func status(request: Request, context: GatewayRequestContext) throws -> Response {
+    func status(request: Request, context: GatewayRequestContext) async throws -> Response {
         context.notes.update { $0.action = "message.status"; $0.target = "messages" }
         guard let member = context.member else { throw GatewayProblem(.unauthenticated, detail: "no member identity") }
         let id = (context.parameters.get("id") ?? "").lowercased()
         guard UUID(uuidString: id) != nil else { throw GatewayProblem(.badRequest, detail: "id must be a UUID") }
         // Only the sender or the recipient learn that a message exists.
-        guard let message = try queue.message(id: id), message.sender == member || message.recipient == member else {
+        guard let message = try await queue.message(id: id), message.sender == member || message.recipient == member else {
             throw GatewayProblem(.notFound, detail: "no such message for this member")
         }
         context.notes.update { $0.target = message.type }
-        return try Self.json(MessageView(message, validation: try report(message, for: member)), status: .ok)
+        return try Self.json(MessageView(message, validation: try await report(message, for: member)), status: .ok)
     }
 
     /// The acceptance report of `message`, shown to its sender only.
-    private func report(_ message: QueuedMessage, for member: MemberID) throws -> JSONText? {
+    private func report(_ message: QueuedMessage, for member: MemberID) async throws -> JSONText? {
         guard message.sender == member else { return nil }
-        return try queue.report(sender: message.sender, id: message.id).map(JSONText.init(bytes:))
+        return try await queue.report(sender: message.sender, id: message.id).map(JSONText.init(bytes:))
     }
 
     /// The date in Vietnam (UTC+7, no daylight saving) at `now`.

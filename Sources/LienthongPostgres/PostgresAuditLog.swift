@@ -2,6 +2,7 @@ public import Crypto
 import Foundation
 public import LienthongAudit
 import Logging
+import Synchronization
 public import PostgresNIO
 
 /// The audit log in PostgreSQL: one hash chain shared by every gateway instance on the database.
@@ -28,15 +29,20 @@ public import PostgresNIO
 ///
 /// Group commit within a process: concurrent calls are queued and run together, each in a savepoint of one
 /// transaction, with one head lock and one commit for the batch (up to `maxBatch` callers); each caller gets its
-/// records back after that commit. Not done (yet): archiving, export, timer checkpoints (`checkpointIfDue`).
+/// records back after that commit. Checkpoints are also written by ``checkpointIfDue()`` when `checkpointInterval` has
+/// passed (each instance runs its own timer; the head lock lets one at a time write, and a head already checkpointed
+/// is left alone). Not here: archiving to files and backups (PostgreSQL's own tools, `pg_dump` and WAL archiving,
+/// keep the tables; `lienthong audit export` reads them through ``records(from:limit:)``).
 ///
 /// Schema (`audit-v1`): `audit_record` (the columns of the SQLite store, `seq bigint PRIMARY KEY`),
 /// `audit_checkpoint` (`seq`, `hash`, `ts`, `key_id`, `sig`) and `audit_head` (one row, `id = 1`).
-public final class PostgresAuditLog: Sendable {
+public final class PostgresAuditLog: AuditLog {
     /// The database the log lives in (shared with other stores, e.g. the queue).
     public let database: PostgresDatabase
     private let appender: AuditAppender
     private let groupCommit: PostgresGroupCommit
+    private let checkpointInterval: Duration
+    private let lastCheckpointAt: Mutex<ContinuousClock.Instant>
 
     /// The record column list, in ``AuditRecord`` field order.
     static let recordColumns = #""seq", "ts", "actor", "user", "action", "target", "ref", "purpose", "outcome", "status", "subject", "prev", "hash""#
@@ -87,14 +93,17 @@ public final class PostgresAuditLog: Sendable {
     ///   - database: the database, already started.
     ///   - keys: the subject key and the checkpoint signing key.
     ///   - checkpointEvery: write a checkpoint at every record whose `seq` is a multiple of this (≥ 1).
+    ///   - checkpointInterval: ``checkpointIfDue()`` writes one when this much time has passed since the last.
     ///   - maxBatch: the most callers group-committed in one transaction (1: one transaction per call).
     ///   - maxConcurrentBatches: how many batch transactions may run at once (each holds one pooled connection).
     public init(
-        database: PostgresDatabase, keys: AuditKeys, checkpointEvery: Int = 1000, maxBatch: Int = 64,
-        maxConcurrentBatches: Int = 2
+        database: PostgresDatabase, keys: AuditKeys, checkpointEvery: Int = 1000, checkpointInterval: Duration = .seconds(60),
+        maxBatch: Int = 64, maxConcurrentBatches: Int = 2
     ) async throws {
         precondition(checkpointEvery >= 1, "checkpointEvery must be at least 1")
         self.database = database
+        self.checkpointInterval = checkpointInterval
+        self.lastCheckpointAt = Mutex(ContinuousClock.now)
         let appender = AuditAppender(
             hasher: SubjectHasher(key: keys.subjectKey), signingKey: keys.signingKey,
             checkpointEvery: Int64(checkpointEvery), logger: database.logger)
@@ -148,7 +157,30 @@ public final class PostgresAuditLog: Sendable {
     @discardableResult
     public func checkpoint() async throws -> AuditCheckpoint? {
         let appender = self.appender
-        return try await database.withTransaction { connection in try await appender.checkpointHead(connection) }
+        let checkpoint = try await database.withTransaction { connection in try await appender.checkpointHead(connection) }
+        lastCheckpointAt.withLock { $0 = ContinuousClock.now }
+        return checkpoint
+    }
+
+    /// Writes a checkpoint for the current head if `checkpointInterval` has passed since this instance last
+    /// wrote one and the head is not checkpointed yet. Returns the checkpoint written, if any.
+    @discardableResult
+    public func checkpointIfDue() async throws -> AuditCheckpoint? {
+        let now = ContinuousClock.now
+        guard lastCheckpointAt.withLock({ now - $0 >= checkpointInterval }) else { return nil }
+        return try await checkpoint()
+    }
+
+    /// Whether the database answers and takes writes now (a read-write transaction that locks the chain head
+    /// with `NOWAIT` would block appends, so this only checks that the server is up and not read-only).
+    public func isWritable() async -> Bool {
+        do {
+            let rows = try await database.client.query("SELECT pg_is_in_recovery()", logger: logger).collect()
+            return try rows.first?.makeRandomAccess()[0].decode(Bool.self) == false
+        } catch {
+            logger.warning("audit log not writable", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+            return false
+        }
     }
 
     // MARK: - Reading

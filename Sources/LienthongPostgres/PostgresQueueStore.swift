@@ -26,12 +26,14 @@ import PostgresNIO
 /// The rows a lease or a recovery changes are written back in one `UPDATE ... FROM jsonb_to_recordset(...)`.
 /// Times are integer milliseconds since 1970 (inputs rounded to the millisecond), as in SQLite.
 ///
-/// Not here (yet): the admission hooks of ``SQLiteQueueStore/acceptAudited(id:sender:recipient:type:payload:user:now:idempotencyBytes:admit:)``
-/// (tied to GRDB), acceptance reports, operator actions (retry, purge) and `nextDueDate`.
+/// As a ``GatewayQueue`` it also applies a ``MessageAdmission`` (acceptance report, account-opening ledger step)
+/// in the accepting transaction, and offers the operator actions (retry dead messages, purge delivered ones); the
+/// ledger's reads are ``PostgresAccountOpeningBook``.
 ///
 /// Schema (`queue-v1`): `queue_message` (primary key `(sender, id)`, `seq` identity for insertion order) and
-/// `queue_message_done` (same columns).
-public final class PostgresQueueStore: DurableQueue {
+/// `queue_message_done` (same columns); (`queue-v2`): `queue_message_report`, `account_opening` and
+/// `account_opening_step` (the columns of the SQLite ledger, with a `step` identity for order).
+public final class PostgresQueueStore: GatewayQueue {
     /// The audit log whose database and transactions this store shares.
     public let auditLog: PostgresAuditLog
 
@@ -95,6 +97,42 @@ public final class PostgresQueueStore: DurableQueue {
             #"CREATE INDEX queue_message_done_id ON queue_message_done ("id")"#,
             #"CREATE INDEX queue_message_done_state_recipient ON queue_message_done ("state", "recipient")"#,
         ]),
+        PostgresMigration(name: "queue-v2", statements: [
+            """
+            CREATE TABLE queue_message_report (
+                "sender" text NOT NULL,
+                "id" text NOT NULL,
+                "report" bytea NOT NULL,
+                PRIMARY KEY ("sender", "id")
+            )
+            """,
+            """
+            CREATE TABLE account_opening (
+                "requester" text NOT NULL,
+                "request_ref" text NOT NULL,
+                "bank" text NOT NULL,
+                "personal_id" text NOT NULL,
+                "status" text NOT NULL,
+                "account_id" text,
+                "reason_code" text,
+                "reason" text,
+                PRIMARY KEY ("requester", "request_ref")
+            )
+            """,
+            #"CREATE INDEX account_opening_person ON account_opening ("requester", "personal_id")"#,
+            """
+            CREATE TABLE account_opening_step (
+                "step" bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                "requester" text NOT NULL,
+                "request_ref" text NOT NULL,
+                "outcome" text NOT NULL,
+                "message_id" text NOT NULL,
+                "at" bigint NOT NULL,
+                "reason_code" text
+            )
+            """,
+            #"CREATE INDEX account_opening_step_ref ON account_opening_step ("requester", "request_ref")"#,
+        ]),
     ]
 
     /// Opens the queue in `auditLog`'s database, applying its migrations when needed.
@@ -113,12 +151,24 @@ public final class PostgresQueueStore: DurableQueue {
     /// Throws `QueueStoreError` `invalidArgument` naming `id` (not a lowercase UUID) or `type` (empty or over 128 bytes).
     public func accept(id: String, sender: MemberID, recipient: MemberID, type: String, payload: [UInt8],
                        user: String, now: Date) async throws -> AcceptResult {
+        try await acceptAudited(
+            id: id, sender: sender, recipient: recipient, type: type, payload: payload, user: user, now: now,
+            idempotencyBytes: nil, admission: MessageAdmission()).result
+    }
+
+    /// ``accept(id:sender:recipient:type:payload:user:now:)`` with `admission` applied in the same transaction for a
+    /// new message (a refusal it throws rolls back the message and reaches the caller; nothing is audited here),
+    /// returning the `seq` of the audit record written. `idempotencyBytes`: what idempotency compares when the
+    /// stored payload is not what the sender posted.
+    public func acceptAudited(id: String, sender: MemberID, recipient: MemberID, type: String, payload: [UInt8],
+                              user: String, now: Date, idempotencyBytes: [UInt8]? = nil,
+                              admission: MessageAdmission = MessageAdmission()) async throws -> (result: AcceptResult, auditSeq: Int64) {
         try QueueStorage.validate(id: id)
         guard !type.isEmpty, type.utf8.count <= 128 else { throw QueueStoreError(.invalidArgument, field: "type") }
         let now = QueueStorage.normalize(now)
-        let hash = QueueStorage.payloadHash(payload)
+        let hash = QueueStorage.payloadHash(idempotencyBytes ?? payload)
         let logger = self.logger
-        let (result, _) = try await auditLog.commit { connection -> (AcceptResult, [AuditEvent]) in
+        let (result, records) = try await auditLog.commit { connection -> (AcceptResult, [AuditEvent]) in
             let message = QueuedMessage(
                 id: id, sender: sender, recipient: recipient, type: type, payload: payload, payloadHash: hash,
                 acceptedAt: now, lifecycle: MessageLifecycle(acceptedAt: now))
@@ -133,14 +183,32 @@ public final class PostgresQueueStore: DurableQueue {
                 existing = try await Self.fetch(connection, sender: sender, id: id, logger: logger)
                 guard existing != nil else { throw PostgresStoreError(.unexpectedState, field: "queue_message") }
             }
-            let result: AcceptResult = if let existing {
-                existing.payloadHash == hash ? .duplicate(existing) : .conflict
+            let result: AcceptResult
+            if let existing {
+                result = existing.payloadHash == hash ? .duplicate(existing) : .conflict
             } else {
-                .accepted(message)
+                if let opening = admission.accountOpening {
+                    try await PostgresAccountOpeningBook.apply(opening, connection, logger: logger)
+                }
+                if let report = admission.report {
+                    try await connection.query("""
+                        INSERT INTO queue_message_report ("sender", "id", "report") VALUES (\(sender.value), \(id), \(Data(report)))
+                        ON CONFLICT ("sender", "id") DO UPDATE SET "report" = EXCLUDED."report"
+                        """, logger: logger)
+                }
+                result = .accepted(message)
             }
             return (result, [QueueAuditEvents.accept(result, sender: sender.value, user: user, type: type, id: id)])
         }
-        return result
+        return (result, records.last?.seq ?? 0)
+    }
+
+    /// The acceptance report stored with the message `(sender, id)`, if any.
+    public func report(sender: MemberID, id: String) async throws -> [UInt8]? {
+        let rows = try await auditLog.database.client.query("""
+            SELECT "report" FROM queue_message_report WHERE "sender" = \(sender.value) AND "id" = \(id)
+            """, logger: logger).collect()
+        return try rows.first.map { Array(try $0.makeRandomAccess()[0].decode(Data.self)) }
     }
 
     // MARK: - Leasing and settling
@@ -286,6 +354,98 @@ public final class PostgresQueueStore: DurableQueue {
             return (changed.count, events)
         }
         return count
+    }
+
+    // MARK: - Operator actions
+
+    /// Operator: puts the dead message(s) with this id back to `queued`, as ``SQLiteQueueStore/retryDead(id:now:user:)``
+    /// (`operator.retry`: ok 200 per message retried, denied 409 when not dead, denied 404 when none has this id).
+    public func retryDead(id: String, now: Date, user: String) async throws -> Bool {
+        try QueueStorage.validate(id: id)
+        let now = QueueStorage.normalize(now)
+        let logger = self.logger
+        let (retried, _) = try await auditLog.commit { connection -> (Bool, [AuditEvent]) in
+            let hot = try await connection.query("""
+                SELECT \(unescaped: Self.columns) FROM queue_message WHERE "id" = \(id) ORDER BY "seq" FOR UPDATE
+                """, logger: logger).collect().map(Self.decode)
+            let done = try await connection.query("""
+                SELECT \(unescaped: Self.columns) FROM queue_message_done WHERE "id" = \(id) ORDER BY "seq"
+                """, logger: logger).collect().map(Self.decode)
+            guard !hot.isEmpty || !done.isEmpty else {
+                return (false, [AuditEvent(actor: "operator", user: user, action: "operator.retry", ref: id, outcome: .denied, status: 404)])
+            }
+            var events = done.map { AuditEvent(actor: "operator", user: user, action: "operator.retry", target: $0.type, ref: $0.id, outcome: .denied, status: 409) }
+            var changed: [QueuedMessage] = []
+            for var message in hot {
+                guard case .persist = message.lifecycle.operatorRetry(now: now) else {
+                    events.append(AuditEvent(actor: "operator", user: user, action: "operator.retry", target: message.type,
+                                             ref: message.id, outcome: .denied, status: 409))
+                    continue
+                }
+                message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
+                changed.append(message)
+                events.append(AuditEvent(actor: "operator", user: user, action: "operator.retry", target: message.type,
+                                         ref: message.id, outcome: .ok, status: 200))
+            }
+            try await Self.update(connection, changed, logger: logger)
+            return (!changed.isEmpty, events)
+        }
+        return retried
+    }
+
+    /// Operator: puts every dead message for `recipient` back to `queued`, as
+    /// ``SQLiteQueueStore/retryAllDead(recipient:now:user:)`` (one `operator.retry` per message); returns how many.
+    public func retryAllDead(recipient: MemberID, now: Date, user: String) async throws -> Int {
+        let now = QueueStorage.normalize(now)
+        let logger = self.logger
+        let (count, _) = try await auditLog.commit { connection -> (Int, [AuditEvent]) in
+            let dead = try await connection.query("""
+                SELECT \(unescaped: Self.columns) FROM queue_message
+                WHERE "recipient" = \(recipient.value) AND "state" = 'dead' ORDER BY "accepted_at", "seq" FOR UPDATE
+                """, logger: logger).collect().map(Self.decode)
+            var changed: [QueuedMessage] = []
+            var events: [AuditEvent] = []
+            for var message in dead {
+                guard case .persist = message.lifecycle.operatorRetry(now: now) else { continue }
+                message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
+                changed.append(message)
+                events.append(AuditEvent(actor: "operator", user: user, action: "operator.retry", target: message.type,
+                                         ref: message.id, outcome: .ok, status: 200))
+            }
+            try await Self.update(connection, changed, logger: logger)
+            return (changed.count, events)
+        }
+        return count
+    }
+
+    /// Operator: deletes messages delivered before `olderThan` from `queue_message_done`, as
+    /// ``SQLiteQueueStore/purgeDelivered(olderThan:user:)`` (one `operator.purge` record, ref = the count).
+    public func purgeDelivered(olderThan: Date, user: String) async throws -> Int {
+        let cutoff = QueueStorage.milliseconds(QueueStorage.normalize(olderThan))
+        let logger = self.logger
+        let (count, _) = try await auditLog.commit { connection -> (Int, [AuditEvent]) in
+            let rows = try await connection.query("""
+                DELETE FROM queue_message_done WHERE "state" = 'delivered' AND "delivered_at" < \(cutoff) RETURNING 1
+                """, logger: logger).collect()
+            return (rows.count, [AuditEvent(actor: "operator", user: user, action: "operator.purge", target: "delivered",
+                                            ref: String(rows.count), outcome: .ok, status: 200)])
+        }
+        return count
+    }
+
+    /// When a worker should look again: `now` when a message is `queued`, otherwise the earliest retry `notBefore`
+    /// or lease expiry (another instance's expired lease included); `nil` when nothing is pending.
+    public func nextDueDate(now: Date) async throws -> Date? {
+        let now = QueueStorage.normalize(now)
+        let rows = try await auditLog.database.client.query("""
+            SELECT EXISTS (SELECT 1 FROM queue_message WHERE "state" = 'queued'),
+                (SELECT MIN("not_before") FROM queue_message WHERE "state" = 'waiting-retry'),
+                (SELECT MIN("lease_expires_at") FROM queue_message WHERE "state" = 'leased')
+            """, logger: logger).collect()
+        guard let row = rows.first?.makeRandomAccess() else { return nil }
+        if try row[0].decode(Bool.self) { return now }
+        let times = [try row[1].decode(Int64?.self), try row[2].decode(Int64?.self)].compactMap { $0 }
+        return times.min().map(QueueStorage.date)
     }
 
     // MARK: - Reading

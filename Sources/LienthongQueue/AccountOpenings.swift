@@ -73,6 +73,14 @@ public struct AccountOpening: Sendable, Equatable, Codable {
         public var at: String
         /// acmt.011 reason code of a rejection.
         public var reasonCode: String?
+
+        /// Creates a step.
+        public init(outcome: AccountOpeningStatus, messageId: String, at: String, reasonCode: String?) {
+            self.outcome = outcome
+            self.messageId = messageId
+            self.at = at
+            self.reasonCode = reasonCode
+        }
     }
 
     /// The requester's reference (`requestRef`), unique per requester.
@@ -91,32 +99,177 @@ public struct AccountOpening: Sendable, Equatable, Codable {
     public var reason: String?
     /// The request and the results, oldest first.
     public var steps: [Step]
+
+    /// Creates an account opening.
+    public init(requestRef: String, requester: String, bank: String, status: AccountOpeningStatus, accountId: String?,
+                reasonCode: String?, reason: String?, steps: [Step]) {
+        self.requestRef = requestRef
+        self.requester = requester
+        self.bank = bank
+        self.status = status
+        self.accountId = accountId
+        self.reasonCode = reasonCode
+        self.reason = reason
+        self.steps = steps
+    }
 }
 
-/// Correlates the banks' `asxh.account-opening-result` messages with the `asxh.account-opening-request`
-/// messages they answer, and keeps each person's account openings (SPEC §4, §6).
-///
-/// Checks run inside the transaction that accepts the message (``admission(type:id:sender:recipient:payload:now:)``),
-/// so a message and its ledger row commit together or not at all:
+/// What accepting an account-opening request or result does to the ledger, decided without I/O: each store reads
+/// the one ledger row the message names (``requester``, ``requestRef``), asks ``decide(current:)`` for the writes,
+/// and applies them in the transaction that accepts the message, so a message and its ledger rows commit
+/// together or not at all (SPEC §4, §6):
 /// - a request's `requestRef` must be new for its sender (`409` when another request already uses it);
 /// - a result must name a request that its recipient sent to the result's sender (`400` otherwise), and must
 ///   not contradict what the bank already reported (`409`, e.g. `opened` after `rejected`); `opened` must carry
 ///   `accountId`.
-///
-/// Schema (`account-opening-v1`): `account_opening` (one row per request, with the person's id for per-person
-/// look-ups) and `account_opening_step` (the request and each result).
-public struct AccountOpeningLedger: Sendable {
-    /// The store whose database this ledger shares.
-    public let auditStore: SQLiteAuditStore
-
+public struct AccountOpeningAdmission: Sendable, Equatable {
     /// The request message type.
     public static let requestType = "asxh.account-opening-request"
     /// The result message type.
     public static let resultType = "asxh.account-opening-result"
 
+    /// The message kind.
+    public enum Kind: Sendable, Equatable {
+        /// A request from `requester` to `bank` for the person with `personalID`.
+        case request(bank: MemberID, personalID: String)
+        /// A result from `bank` (the result's sender).
+        case result(bank: MemberID, outcome: AccountOpeningStatus, accountID: String?, reasonCode: String?, reason: String?)
+    }
+
+    /// The ledger row as a store reads it.
+    public struct Row: Sendable, Equatable {
+        /// The bank member the request went to.
+        public var bank: String
+        /// Its status.
+        public var status: AccountOpeningStatus
+        /// Creates a row.
+        public init(bank: String, status: AccountOpeningStatus) {
+            self.bank = bank
+            self.status = status
+        }
+    }
+
+    /// One write to apply, in order.
+    public enum Write: Sendable, Equatable {
+        /// A new `account_opening` row (status `requested`); a store finding the key taken refuses with ``duplicateRequest``.
+        case insertOpening(bank: String, personalID: String)
+        /// The row's status moves; account id and reason are kept when not given.
+        case setStatus(AccountOpeningStatus, accountID: String?, reasonCode: String?, reason: String?)
+        /// A new `account_opening_step` row.
+        case insertStep(outcome: AccountOpeningStatus, reasonCode: String?)
+    }
+
+    /// The member that sent the request (a result's recipient).
+    public var requester: MemberID
+    /// The requester's reference.
+    public var requestRef: String
+    /// The message being accepted.
+    public var messageID: String
+    /// When it is accepted (milliseconds since 1970).
+    public var at: Int64
+    /// Request or result.
+    public var kind: Kind
+
+    /// The refusal when a request's `requestRef` is taken (also when a concurrent instance took it first).
+    public static var duplicateRequest: GatewayProblem {
+        GatewayProblem(.conflict, detail: "requestRef already names another account-opening request of this sender")
+    }
+
+    /// The admission for a message of `type`; `nil` for other types (or payloads without the fields, which the
+    /// message contract has already refused).
+    public init?(type: String, id: String, sender: MemberID, recipient: MemberID, payload: JSONValue, now: Date) {
+        guard case .object(let object) = payload, case .string(let requestRef)? = object["requestRef"] else { return nil }
+        func text(_ key: String) -> String? { if case .string(let s)? = object[key] { s } else { nil } }
+        switch type {
+        case Self.requestType:
+            guard case .object(let person)? = object["person"], case .string(let personalID)? = person["personalId"] else { return nil }
+            requester = sender
+            kind = .request(bank: recipient, personalID: personalID)
+        case Self.resultType:
+            guard let outcomeText = text("outcome"), let outcome = AccountOpeningStatus(rawValue: outcomeText) else { return nil }
+            // The result goes back to the requester: its recipient is the member that sent the request.
+            requester = recipient
+            kind = .result(bank: sender, outcome: outcome, accountID: text("accountId"), reasonCode: text("reasonCode"), reason: text("reason"))
+        default:
+            return nil
+        }
+        self.requestRef = requestRef
+        self.messageID = id
+        self.at = QueueStorage.milliseconds(now)
+    }
+
+    /// The writes for this message given the ledger row it names (`nil` when there is none); throws the
+    /// ``GatewayProblem`` that refuses the message.
+    public func decide(current: Row?) throws -> [Write] {
+        switch kind {
+        case .request(let bank, let personalID):
+            guard current == nil else { throw Self.duplicateRequest }
+            return [.insertOpening(bank: bank.value, personalID: personalID), .insertStep(outcome: .requested, reasonCode: nil)]
+        case .result(let bank, let outcome, let accountID, let reasonCode, let reason):
+            guard let current, current.bank == bank.value else {
+                throw GatewayProblem(.badRequest, detail: "requestRef does not name an account-opening request sent to this bank by the recipient")
+            }
+            if outcome == .opened, accountID == nil {
+                throw GatewayProblem(.badRequest, detail: "payload.accountId: is required when the outcome is opened")
+            }
+            var writes: [Write] = []
+            switch current.status.applying(outcome) {
+            case .contradicts:
+                throw GatewayProblem(.conflict, detail: "outcome \(outcome.rawValue) contradicts the account opening's status \(current.status.rawValue)")
+            case .unchanged:
+                break
+            case .moveTo(let next):
+                writes.append(.setStatus(next, accountID: accountID, reasonCode: reasonCode, reason: reason))
+            }
+            writes.append(.insertStep(outcome: outcome, reasonCode: reasonCode))
+            return writes
+        }
+    }
+}
+
+/// What must commit together with a newly accepted message, or refuse it: the acceptance report of a validated
+/// record list (e.g. the refused records of a `vss.participant-sync`) and the account-opening ledger step. Every
+/// ``GatewayQueue`` applies it inside the transaction that stores the message, only for a new message.
+public struct MessageAdmission: Sendable, Equatable {
+    /// Canonical JSON stored with the message for ``GatewayQueue/report(sender:id:)`` (no personal data).
+    public var report: [UInt8]?
+    /// The ledger step of an account-opening request or result.
+    public var accountOpening: AccountOpeningAdmission?
+
+    /// Creates an admission.
+    public init(report: [UInt8]? = nil, accountOpening: AccountOpeningAdmission? = nil) {
+        self.report = report
+        self.accountOpening = accountOpening
+    }
+
+    /// Whether there is nothing to do.
+    public var isEmpty: Bool { report == nil && accountOpening == nil }
+}
+
+/// The account openings the gateway has correlated, as the routes read them (SPEC §6).
+public protocol AccountOpeningBook: Sendable {
+    /// The account opening `requestRef` of `requester`, if any.
+    func opening(requester: MemberID, requestRef: String) async throws -> AccountOpening?
+    /// Every account opening `requester` sent for the person with `personalID`, oldest request first.
+    func openings(requester: MemberID, personalID: String) async throws -> [AccountOpening]
+}
+
+/// The account-opening ledger in the SQLite database of the audit log: applies ``AccountOpeningAdmission``s
+/// inside the queue's accepting transaction and answers ``AccountOpeningBook`` reads.
+///
+/// Schema (`account-opening-v1`): `account_opening` (one row per request, with the person's id for per-person
+/// look-ups) and `account_opening_step` (the request and each result).
+public struct AccountOpeningLedger: AccountOpeningBook {
+    /// The store whose database this ledger shares.
+    public let auditStore: SQLiteAuditStore
+
     /// Opens the ledger in `auditStore`'s database, creating its tables when needed.
     public init(auditStore: SQLiteAuditStore) throws {
         self.auditStore = auditStore
+        try auditStore.migrate(Self.migrator)
+    }
+
+    static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("account-opening-v1") { db in
             try db.execute(sql: """
@@ -143,73 +296,32 @@ public struct AccountOpeningLedger: Sendable {
                 CREATE INDEX account_opening_step_ref ON account_opening_step ("requester", "request_ref");
                 """)
         }
-        try auditStore.migrate(migrator)
+        return migrator
     }
 
-    /// The check (and ledger write) to run when a message of `type` is accepted; `nil` for other types.
-    ///
-    /// `payload` has already passed the message contract (`MessagePayloads`).
-    public func admission(
-        type: String, id: String, sender: MemberID, recipient: MemberID, payload: JSONValue, now: Date
-    ) -> SQLiteQueueStore.Admission? {
-        guard case .object(let object) = payload, case .string(let requestRef)? = object["requestRef"] else { return nil }
-        let at = QueueStorage.milliseconds(now)
-        switch type {
-        case Self.requestType:
-            guard case .object(let person)? = object["person"], case .string(let personalID)? = person["personalId"] else { return nil }
-            return { db in
-                if try Row.fetchOne(db, sql: "SELECT 1 FROM account_opening WHERE requester = ? AND request_ref = ?",
-                                    arguments: [sender.value, requestRef]) != nil {
-                    throw GatewayProblem(.conflict, detail: "requestRef already names another account-opening request of this sender")
-                }
+    /// Applies `admission` in `db` (the accepting transaction); throws the refusal.
+    static func apply(_ admission: AccountOpeningAdmission, _ db: Database) throws {
+        let key: StatementArguments = [admission.requester.value, admission.requestRef]
+        let current = try Row.fetchOne(db, sql: "SELECT bank, status FROM account_opening WHERE requester = ? AND request_ref = ?", arguments: key)
+            .map { AccountOpeningAdmission.Row(bank: $0["bank"], status: AccountOpeningStatus(rawValue: $0["status"]) ?? .requested) }
+        for write in try admission.decide(current: current) {
+            switch write {
+            case .insertOpening(let bank, let personalID):
                 try db.execute(sql: """
                     INSERT INTO account_opening (requester, request_ref, bank, personal_id, status) VALUES (?, ?, ?, ?, ?)
-                    """, arguments: [sender.value, requestRef, recipient.value, personalID, AccountOpeningStatus.requested.rawValue])
-                try Self.insertStep(db, requester: sender, requestRef: requestRef, outcome: .requested, messageID: id, at: at, reasonCode: nil)
+                    """, arguments: key + [bank, personalID, AccountOpeningStatus.requested.rawValue])
+            case .setStatus(let status, let accountID, let reasonCode, let reason):
+                try db.execute(sql: """
+                    UPDATE account_opening SET status = ?,
+                        account_id = COALESCE(?, account_id), reason_code = COALESCE(?, reason_code), reason = COALESCE(?, reason)
+                    WHERE requester = ? AND request_ref = ?
+                    """, arguments: [status.rawValue, accountID, reasonCode, reason] + key)
+            case .insertStep(let outcome, let reasonCode):
+                try db.execute(sql: """
+                    INSERT INTO account_opening_step (requester, request_ref, outcome, message_id, at, reason_code) VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: key + [outcome.rawValue, admission.messageID, admission.at, reasonCode])
             }
-        case Self.resultType:
-            guard case .string(let outcomeText)? = object["outcome"], let outcome = AccountOpeningStatus(rawValue: outcomeText) else { return nil }
-            let accountID = object["accountId"].flatMap { if case .string(let s) = $0 { s } else { nil } }
-            let reasonCode = object["reasonCode"].flatMap { if case .string(let s) = $0 { s } else { nil } }
-            let reason = object["reason"].flatMap { if case .string(let s) = $0 { s } else { nil } }
-            return { db in
-                // The result goes back to the requester: its recipient is the member that sent the request.
-                guard let row = try Row.fetchOne(db, sql: """
-                    SELECT bank, status FROM account_opening WHERE requester = ? AND request_ref = ?
-                    """, arguments: [recipient.value, requestRef]),
-                    row["bank"] as String == sender.value,
-                    let status = AccountOpeningStatus(rawValue: row["status"])
-                else {
-                    throw GatewayProblem(.badRequest, detail: "requestRef does not name an account-opening request sent to this bank by the recipient")
-                }
-                if outcome == .opened, accountID == nil {
-                    throw GatewayProblem(.badRequest, detail: "payload.accountId: is required when the outcome is opened")
-                }
-                switch status.applying(outcome) {
-                case .contradicts:
-                    throw GatewayProblem(.conflict, detail: "outcome \(outcome.rawValue) contradicts the account opening's status \(status.rawValue)")
-                case .unchanged:
-                    break
-                case .moveTo(let next):
-                    try db.execute(sql: """
-                        UPDATE account_opening SET status = ?,
-                            account_id = COALESCE(?, account_id), reason_code = COALESCE(?, reason_code), reason = COALESCE(?, reason)
-                        WHERE requester = ? AND request_ref = ?
-                        """, arguments: [next.rawValue, accountID, reasonCode, reason, recipient.value, requestRef])
-                }
-                try Self.insertStep(db, requester: recipient, requestRef: requestRef, outcome: outcome, messageID: id, at: at, reasonCode: reasonCode)
-            }
-        default:
-            return nil
         }
-    }
-
-    private static func insertStep(
-        _ db: Database, requester: MemberID, requestRef: String, outcome: AccountOpeningStatus, messageID: String, at: Int64, reasonCode: String?
-    ) throws {
-        try db.execute(sql: """
-            INSERT INTO account_opening_step (requester, request_ref, outcome, message_id, at, reason_code) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [requester.value, requestRef, outcome.rawValue, messageID, at, reasonCode])
     }
 
     /// The account opening `requestRef` of `requester`, if any.

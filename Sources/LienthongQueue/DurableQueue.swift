@@ -46,4 +46,40 @@ public protocol DurableQueue: Sendable {
     func depth() async throws -> [(state: MessageState.Kind, recipient: MemberID, count: Int)]
 }
 
-extension SQLiteQueueStore: DurableQueue {}
+/// The queue as the gateway serves it: ``DurableQueue`` plus accepting with an admission (acceptance report,
+/// account-opening ledger) in the same transaction, the stored reports, the delivery workers' wake-up time and the
+/// operator actions (SPEC §4, §8). ``SQLiteQueueStore`` and the PostgreSQL store implement it alike; the gateway
+/// holds `any GatewayQueue` chosen by `[storage] url`.
+public protocol GatewayQueue: DurableQueue {
+    /// Accepts a message as ``DurableQueue/accept(id:sender:recipient:type:payload:user:now:)`` and applies
+    /// `admission` in the same transaction for a new message (a refusal it throws stores nothing); returns the
+    /// result and the `seq` of the audit record written.
+    ///
+    /// `idempotencyBytes`: what idempotency compares when the stored payload is not what the sender posted (a
+    /// `vss.participant-sync` is stored without its refused records); the sender's payload by default.
+    func acceptAudited(id: String, sender: MemberID, recipient: MemberID, type: String, payload: [UInt8],
+                       user: String, now: Date, idempotencyBytes: [UInt8]?,
+                       admission: MessageAdmission) async throws -> (result: AcceptResult, auditSeq: Int64)
+
+    /// The acceptance report stored with the message `(sender, id)`, if any.
+    func report(sender: MemberID, id: String) async throws -> [UInt8]?
+
+    /// When a worker should look again: `now` when a message is `queued`, otherwise the earliest retry
+    /// `notBefore` or lease expiry; `nil` when nothing is pending.
+    func nextDueDate(now: Date) async throws -> Date?
+
+    /// Operator: puts the dead message(s) with this id back to `queued` (`operator.retry` audited per message);
+    /// returns whether one was retried.
+    func retryDead(id: String, now: Date, user: String) async throws -> Bool
+
+    /// Operator: puts every dead message for `recipient` back to `queued`; returns how many.
+    func retryAllDead(recipient: MemberID, now: Date, user: String) async throws -> Int
+
+    /// Operator: deletes messages delivered before `olderThan` (one `operator.purge` record); returns how many.
+    func purgeDelivered(olderThan: Date, user: String) async throws -> Int
+
+    /// Every message accepted with this id (by any sender), oldest first.
+    func messages(id: String) async throws -> [QueuedMessage]
+}
+
+extension SQLiteQueueStore: GatewayQueue {}

@@ -155,28 +155,10 @@ public final class SQLiteQueueStore: Sendable {
                 """)
         }
         try auditStore.migrate(migrator)
+        try auditStore.migrate(AccountOpeningLedger.migrator)
     }
 
     // MARK: - Acceptance reports
-
-    /// A step run in the accepting transaction of a new message (see
-    /// ``acceptAudited(id:sender:recipient:type:payload:user:now:idempotencyBytes:admit:)``).
-    public typealias Admission = @Sendable (Database) throws -> Void
-
-    /// One admission running `steps` in order; `nil` when there are none.
-    public static func admission(_ steps: [Admission]) -> Admission? {
-        guard !steps.isEmpty else { return nil }
-        return { db in for step in steps { try step(db) } }
-    }
-
-    /// An admission step that stores `report` (canonical JSON, no personal data) with the message
-    /// `(sender, id)`, for ``report(sender:id:)``.
-    public static func storingReport(_ report: [UInt8], sender: MemberID, id: String) -> Admission {
-        { db in
-            try db.execute(sql: "INSERT OR REPLACE INTO queue_message_report (sender, id, report) VALUES (?, ?, ?)",
-                           arguments: [sender.value, id, Data(report)])
-        }
-    }
 
     /// The acceptance report stored with the message `(sender, id)` (e.g. the records of a participant sync that
     /// were refused), if any.
@@ -206,15 +188,16 @@ public final class SQLiteQueueStore: Sendable {
     /// ``accept(id:sender:recipient:type:payload:user:now:)``, also returning the `seq` of the audit record it
     /// wrote (so an HTTP layer can link its request to that record instead of writing a second one).
     ///
-    /// `admit` runs inside the same transaction, only for a new message, before it is stored: it may write rows
-    /// that must commit together with the message (e.g. ``AccountOpeningLedger``), or throw to refuse it, in
-    /// which case nothing is stored, no audit record is written here, and the error reaches the caller.
+    /// `admission` runs inside the same transaction, only for a new message, before it is stored: it stores the
+    /// acceptance report and writes the account-opening ledger rows that must commit together with the message,
+    /// or throws to refuse it, in which case nothing is stored, no audit record is written here, and the error
+    /// reaches the caller.
     ///
     /// `idempotencyBytes`: what idempotency compares when the stored payload is not what the sender posted (a
     /// `vss.participant-sync` is stored without its refused records); the sender's payload by default.
     public func acceptAudited(id: String, sender: MemberID, recipient: MemberID, type: String, payload: [UInt8],
                               user: String, now: Date, idempotencyBytes: [UInt8]? = nil,
-                              admit: Admission? = nil) async throws -> (result: AcceptResult, auditSeq: Int64) {
+                              admission: MessageAdmission = MessageAdmission()) async throws -> (result: AcceptResult, auditSeq: Int64) {
         try QueueStorage.validate(id: id)
         guard !type.isEmpty, type.utf8.count <= 128 else { throw QueueStoreError(.invalidArgument, field: "type") }
         let now = QueueStorage.normalize(now)
@@ -224,7 +207,11 @@ public final class SQLiteQueueStore: Sendable {
                 let result: AcceptResult = existing.payloadHash == hash ? .duplicate(existing) : .conflict
                 return (result, [QueueAuditEvents.accept(result, sender: sender.value, user: user, type: type, id: id)])
             }
-            try admit?(db)
+            if let opening = admission.accountOpening { try AccountOpeningLedger.apply(opening, db) }
+            if let report = admission.report {
+                try db.execute(sql: "INSERT OR REPLACE INTO queue_message_report (sender, id, report) VALUES (?, ?, ?)",
+                               arguments: [sender.value, id, Data(report)])
+            }
             let message = QueuedMessage(
                 id: id, sender: sender, recipient: recipient, type: type, payload: payload, payloadHash: hash,
                 acceptedAt: now, lifecycle: MessageLifecycle(acceptedAt: now))

@@ -175,10 +175,10 @@ struct DemoScenario {
         await laborSteps(labour: labour, record: record)
         await record("the audit chain verifies") {
             try await Task.sleep(for: .milliseconds(300))   // let the handshake refusal's record land
-            let store = gateway.auditStore
+            let store = gateway.auditLog
             _ = try await store.checkpoint()
-            let result = try store.verify(publicKey: try Gateway.auditKeys(config.audit).signingKey.publicKey)
-            let refused = try store.records(from: 1, limit: 1_000_000).filter { $0.outcome == .denied }.count
+            let result = try await store.verify(publicKey: try Gateway.auditKeys(config.audit).signingKey.publicKey)
+            let refused = try await store.records(from: 1, limit: 1_000_000).filter { $0.outcome == .denied }.count
             return (result.isIntact && refused >= 3, "\(result.recordsChecked) records, \(result.checkpointsChecked) checkpoints, \(refused) refusals recorded")
         }
         return steps

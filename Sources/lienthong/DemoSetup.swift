@@ -149,8 +149,7 @@ struct DemoSetup {
         checkpoint_every = 100
         checkpoint_interval_seconds = 10
 
-        [storage]
-        kind = "sqlite"
+        [storage]                       # LIENTHONG_STORAGE_URL=postgres://... moves audit, queue and ledger to PostgreSQL
         sqlite_path = "data/lienthong.sqlite"
 
         [upstreams.population]

@@ -53,7 +53,14 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let config = try options.load()
         let logger = Logs.bootstrap(level: config.gateway.logLevel)
-        let gateway = try Gateway(configuration: config, logger: logger)
+        let gateway: Gateway
+        do {
+            // PostgreSQL storage: connect and apply pending migrations, or give up with a message (postgres-nio's
+            // pool would otherwise retry an unreachable server for ever).
+            gateway = try await withDeadline(seconds: 60) { try await Gateway.open(configuration: config, logger: logger) }
+        } catch is DeadlineExceeded {
+            throw CLIError(message: "serve: the storage database did not answer within 60 s (storage.url)")
+        }
         try await gateway.run(handleSignals: true) { endpoints in
             logger.info("gateway ready", metadata: [
                 "partnerPort": "\(endpoints.partnerPort)", "adminPort": "\(endpoints.adminPort)",

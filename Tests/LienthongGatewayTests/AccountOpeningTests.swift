@@ -133,7 +133,7 @@ final class AccountOpeningTests: XCTestCase {
         XCTAssertEqual(record?.action, "message.accept")
         XCTAssertEqual(record?.outcome, .denied)
         XCTAssertEqual(record?.status, 400)
-        XCTAssertTrue(try harness.gateway.queue.list(state: nil, recipient: nil, type: "asxh.account-opening-result", limit: 10).isEmpty)
+        XCTAssertTrue(try harness.sqliteQueue.list(state: nil, recipient: nil, type: "asxh.account-opening-result", limit: 10).isEmpty)
 
         // A request sent to another bank cannot be answered by this one.
         let answer3 = try await request("OPEN-B", to: "bank.970436")

@@ -231,7 +231,7 @@ final class ConsoleRouteTests: XCTestCase {
             body: Data(envelope.utf8))
         try await labour.shutdown()
         XCTAssertEqual(accepted.status, 202)
-        let queue = harness.gateway.queue
+        let queue = try harness.sqliteQueue
         let dead = try await waitUntil { try queue.message(id: messageID)?.status == .dead }
         XCTAssertTrue(dead, "a 400 from the recipient makes the message dead")
         harness.recipientFaults.setForcedStatus(nil)

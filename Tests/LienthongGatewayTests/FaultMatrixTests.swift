@@ -239,7 +239,7 @@ final class FaultMatrixTests: XCTestCase {
 
     func assertAuditChainVerifies(file: StaticString = #filePath, line: UInt = #line) throws {
         let key = try Gateway.auditKeys(harness.configuration.audit).signingKey.publicKey
-        let result = try harness.gateway.auditStore.verify(publicKey: key)
+        let result = try harness.sqliteAudit.verify(publicKey: key)
         XCTAssertTrue(result.isIntact, "audit chain verifies: \(result)", file: file, line: line)
     }
 

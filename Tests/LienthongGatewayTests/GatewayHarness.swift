@@ -5,6 +5,7 @@ import LienthongClient
 import LienthongConfig
 import LienthongGateway
 import LienthongPKI
+import LienthongQueue
 import LienthongSimulators
 import Logging
 import NIOSSL
@@ -303,8 +304,13 @@ final class GatewayHarness: @unchecked Sendable {
             caFile: certs.appendingPathComponent("ca.pem").path, tlsTweak: tweak)
     }
 
+    /// The SQLite audit store the gateway runs on (the harness configures the embedded storage).
+    var sqliteAudit: SQLiteAuditStore { get throws { try XCTUnwrap(gateway.storage.sqlite) } }
+    /// The SQLite queue store the gateway runs on.
+    var sqliteQueue: SQLiteQueueStore { get throws { try XCTUnwrap(gateway.queue as? SQLiteQueueStore) } }
+
     /// Audit records so far.
-    func auditRecords() throws -> [AuditRecord] { try gateway.auditStore.records(from: 1, limit: 1_000_000) }
+    func auditRecords() throws -> [AuditRecord] { try sqliteAudit.records(from: 1, limit: 1_000_000) }
 
     /// Polls the audit log until `predicate` holds for some record (handshake records land asynchronously).
     func waitForAudit(_ predicate: (AuditRecord) -> Bool, timeout: Duration = .seconds(5)) async throws -> AuditRecord? {

@@ -155,7 +155,7 @@ final class MessageTests: XCTestCase {
         harness.recipientFaults.heal()
         let all = try await waitUntil({ Set(self.harness.received.uniqueIDs) == Set(ids) }, timeout: .seconds(20))
         XCTAssertTrue(all, "every accepted message is delivered after the recipient comes back")
-        XCTAssertTrue(try harness.gateway.auditStore.verify(publicKey: Gateway.auditKeys(harness.configuration.audit).signingKey.publicKey).isIntact)
+        XCTAssertTrue(try harness.sqliteAudit.verify(publicKey: Gateway.auditKeys(harness.configuration.audit).signingKey.publicKey).isIntact)
     }
 
     func testInboxCanBeLeasedByTypeAndRefusesUnknownTypes() async throws {
@@ -277,7 +277,7 @@ final class MessageTests: XCTestCase {
         XCTAssertTrue(leased)
         await harness.stopGateway()
         for id in ids {
-            let message = try harness.gateway.queue.message(id: id.uuidString.lowercased())
+            let message = try harness.sqliteQueue.message(id: id.uuidString.lowercased())
             XCTAssertEqual(message?.status, .delivered, "an in-flight push finished before the gateway stopped")
         }
         XCTAssertEqual(Set(harness.received.uniqueIDs), Set(ids))

@@ -111,7 +111,7 @@ final class RegistryEndToEndTests: XCTestCase {
         _ = try store.writeBankLists(batch: batch.id, period: period, to: reports)
         XCTAssertGreaterThanOrEqual(try store.discrepancyReport(batch: batch.id).lines.count, 5, "returned rows, mismatch, not found")
         XCTAssertTrue(FileManager.default.fileExists(atPath: discrepancies.xlsx.path))
-        XCTAssertTrue(try harness.gateway.auditStore.verify(publicKey: Gateway.auditKeys(harness.configuration.audit).signingKey.publicKey).isIntact)
+        XCTAssertTrue(try harness.sqliteAudit.verify(publicKey: Gateway.auditKeys(harness.configuration.audit).signingKey.publicKey).isIntact)
         try await labour.shutdown()
         await harness.stop()
     }

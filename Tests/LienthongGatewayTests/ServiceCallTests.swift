@@ -196,7 +196,7 @@ final class AdminListenerTests: XCTestCase {
     func testAuditStoreRunsWithSynchronousFull() async throws {
         let harness = try GatewayHarness()
         try await harness.start()
-        XCTAssertEqual(try harness.gateway.auditStore.synchronousMode(), 2)
+        XCTAssertEqual(try harness.sqliteAudit.synchronousMode(), 2)
         await harness.stop()
     }
 }
