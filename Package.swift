@@ -211,7 +211,7 @@ let package = Package(
         .testTarget(name: "LienthongGatewayTests", dependencies: [
             "LienthongGateway", "LienthongSimulators", "LienthongPKI", "LienthongConfig", "LienthongAudit", "LienthongClient",
             "LienthongQueue", "LienthongRegistry", "LienthongRegistryStore", "LienthongRegistryService", "LienthongTabular",
-            "LienthongLabor", "LienthongLaborStore", "LienthongConsole", "LienthongCore",
+            "LienthongLabor", "LienthongLaborStore", "LienthongConsole", "LienthongCore", "LienthongPostgres",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
