@@ -516,7 +516,10 @@ private struct Reader {
     /// `url` with `password` put in its user information (percent-encoded), or `nil` when `url` has no user and host.
     static func url(_ url: String, password: String) -> String? {
         guard var components = URLComponents(string: url), components.user != nil, components.host != nil else { return nil }
-        components.password = password
+        // Only unreserved characters stay as they are, so no ':', '@' or '/' of the password can end the user information.
+        var unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        unreserved.insert(charactersIn: "-._~")
+        components.percentEncodedPassword = password.addingPercentEncoding(withAllowedCharacters: unreserved)
         return components.string
     }
 

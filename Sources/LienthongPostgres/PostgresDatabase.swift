@@ -192,10 +192,10 @@ public final class PostgresDatabase: Sendable {
             throw PostgresStoreError(.invalidURL, field: "scheme")
         }
         guard let host = components.host, !host.isEmpty else { throw PostgresStoreError(.invalidURL, field: "host") }
-        guard let user = components.user.flatMap({ $0.removingPercentEncoding }), !user.isEmpty else {
+        guard let user = components.percentEncodedUser.flatMap({ $0.removingPercentEncoding }), !user.isEmpty else {
             throw PostgresStoreError(.invalidURL, field: "user")
         }
-        let password = components.password.flatMap { $0.removingPercentEncoding }
+        let password = components.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
         let port = components.port ?? 5432
         guard (1...65535).contains(port) else { throw PostgresStoreError(.invalidURL, field: "port") }
         var path = components.path

@@ -22,15 +22,11 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
 
-    static func open(_ options: ConfigOption) throws -> (SQLiteAuditStore, AuditKeys) {
-        let config = try options.load(checkFiles: false)
-        _ = Logs.bootstrap(level: "warning")
-        guard FileManager.default.fileExists(atPath: config.storage.sqlitePath) else {
-            throw CLIError(message: "\(config.storage.sqlitePath): no audit database (has the gateway run with this configuration?)")
-        }
-        let keys = try Gateway.auditKeys(config.audit)
-        let store = try SQLiteAuditStore(path: config.storage.sqlitePath, keys: keys)
-        return (store, keys)
+    /// Runs `body` on the configuration's audit chain (SQLite or PostgreSQL), with the audit keys.
+    static func withAudit<T: Sendable>(
+        _ options: ConfigOption, _ body: @escaping @Sendable (GatewayStorage, AuditKeys) async throws -> T
+    ) async throws -> T {
+        try await withStorage(try options.load(checkFiles: false), body)
     }
 
     struct Verify: AsyncParsableCommand {
@@ -44,25 +40,28 @@ struct AuditCommand: AsyncParsableCommand {
         @Flag(help: "Verify only the live log, from the archive anchor (when the segments are kept elsewhere).") var liveOnly = false
 
         func run() async throws {
-            let result: AuditVerification
+            let result: (description: String, isIntact: Bool)
             if let export {
                 guard let checkpoints, let pubkey else {
                     throw ValidationError("--export needs --checkpoints and --pubkey")
                 }
-                result = try AuditExport.verify(
+                let verification = try AuditExport.verify(
                     recordsFile: URL(fileURLWithPath: export), checkpointsFile: URL(fileURLWithPath: checkpoints),
                     publicKeyPEM: try String(contentsOfFile: pubkey, encoding: .utf8))
+                result = (verification.description, verification.isIntact)
             } else {
-                let (store, keys) = try AuditCommand.open(options)
-                if !liveOnly {
-                    let config = try options.load(checkFiles: false)
-                    let full = try store.verify(
-                        publicKey: keys.signingKey.publicKey, archiveDirectory: AuditCommand.archiveDirectory(archive, config))
-                    print(full.description)
-                    if !full.isIntact { throw ExitCode(1) }
-                    return
+                let config = try options.load(checkFiles: false)
+                let (liveOnly, archive) = (liveOnly, archive)
+                result = try await AuditCommand.withAudit(options) { storage, keys in
+                    // SQLite: the archived segments and the live log; PostgreSQL keeps the whole chain in its tables.
+                    if let store = storage.sqlite, !liveOnly {
+                        let full = try store.verify(
+                            publicKey: keys.signingKey.publicKey, archiveDirectory: AuditCommand.archiveDirectory(archive, config))
+                        return (full.description, full.isIntact)
+                    }
+                    let live = try await storage.audit.verify(publicKey: keys.signingKey.publicKey)
+                    return (live.description, live.isIntact)
                 }
-                result = try store.verify(publicKey: keys.signingKey.publicKey)
             }
             print(result.description)
             if !result.isIntact { throw ExitCode(1) }
@@ -75,8 +74,13 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "Output file (default: standard output).") var out: String?
 
         func run() async throws {
-            let (store, _) = try AuditCommand.open(options)
-            if let out { _ = try store.export(to: URL(fileURLWithPath: out)) } else { _ = try store.export(to: FileHandle.standardOutput) }
+            let out = out
+            try await AuditCommand.withAudit(options) { storage, _ in
+                let handle = try AuditCommand.output(out)
+                defer { if out != nil { try? handle.close() } }
+                if let store = storage.sqlite { _ = try store.export(to: handle) } else { _ = try await storage.audit.exportLines(to: handle) }
+                if out != nil { try handle.synchronize() }
+            }
         }
     }
 
@@ -86,8 +90,15 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "Output file (default: standard output).") var out: String?
 
         func run() async throws {
-            let (store, _) = try AuditCommand.open(options)
-            if let out { _ = try store.exportCheckpoints(to: URL(fileURLWithPath: out)) } else { _ = try store.exportCheckpoints(to: FileHandle.standardOutput) }
+            let out = out
+            try await AuditCommand.withAudit(options) { storage, _ in
+                let handle = try AuditCommand.output(out)
+                defer { if out != nil { try? handle.close() } }
+                var buffer: [UInt8] = []
+                for checkpoint in try await storage.audit.checkpoints() { buffer.append(contentsOf: AuditExport.line(for: checkpoint)) }
+                try handle.write(contentsOf: buffer)
+                if out != nil { try handle.synchronize() }
+            }
         }
     }
 
@@ -125,11 +136,14 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let config = try options.load(checkFiles: false)
-            let (store, _) = try AuditCommand.open(options)
             let cutoff: AuditArchiveCutoff = beforeSeq.map { .beforeSeq($0) }
                 ?? .before(Date().addingTimeInterval(-Double(olderThanDays ?? 0) * 86_400))
             let directory = AuditCommand.archiveDirectory(archive, config)
-            guard let entry = try await store.archive(cutoff, into: directory, user: user) else {
+            let user = user
+            let archived = try await AuditCommand.withAudit(options) { storage, _ in
+                try await sqliteOnly(storage, "audit archive").archive(cutoff, into: directory, user: user)
+            }
+            guard let entry = archived else {
                 print("nothing to archive: no checkpoint within the cutoff beyond the archived records")
                 return
             }
@@ -146,8 +160,10 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "Operator name recorded in the audit log.") var user: String = NSUserName()
 
         func run() async throws {
-            let (store, _) = try AuditCommand.open(options)
-            let result = try await store.backup(to: URL(fileURLWithPath: out), user: user)
+            let (out, user) = (out, user)
+            let result = try await AuditCommand.withAudit(options) { storage, _ in
+                try await sqliteOnly(storage, "audit backup").backup(to: URL(fileURLWithPath: out), user: user)
+            }
             print("backup \(out): \(result.description)")
         }
     }
@@ -185,6 +201,13 @@ struct AuditCommand: AsyncParsableCommand {
                 print("note: \(file) was archived after this backup: keep it as evidence, and move it out of \(directory.path) before the next archive")
             }
         }
+    }
+
+    /// `path` as a new (or truncated) file, or standard output when `nil`.
+    static func output(_ path: String?) throws -> FileHandle {
+        guard let path else { return FileHandle.standardOutput }
+        guard FileManager.default.createFile(atPath: path, contents: nil) else { throw CLIError(message: "\(path): cannot create") }
+        return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
     }
 
     /// Whether something accepts TCP connections at `address` (a wildcard host is tried on loopback).

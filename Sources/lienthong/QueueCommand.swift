@@ -11,14 +11,9 @@ struct QueueCommand: AsyncParsableCommand {
         commandName: "queue", abstract: "The durable outbound queue: list, show, retry dead messages, purge delivered ones.",
         subcommands: [List.self, Show.self, Retry.self, Purge.self])
 
-    static func open(_ options: ConfigOption) throws -> SQLiteQueueStore {
-        let config = try options.load(checkFiles: false)
-        _ = Logs.bootstrap(level: "warning")
-        guard FileManager.default.fileExists(atPath: config.storage.sqlitePath) else {
-            throw CLIError(message: "\(config.storage.sqlitePath): no database (has the gateway run with this configuration?)")
-        }
-        let store = try SQLiteAuditStore(path: config.storage.sqlitePath, keys: try Gateway.auditKeys(config.audit))
-        return try SQLiteQueueStore(auditStore: store)
+    /// Runs `body` on the queue of the configuration's storage (SQLite or PostgreSQL).
+    static func withQueue<T: Sendable>(_ options: ConfigOption, _ body: @escaping @Sendable (any GatewayQueue) async throws -> T) async throws -> T {
+        try await withStorage(try options.load(checkFiles: false)) { storage, _ in try await body(storage.queue) }
     }
 
     static func member(_ text: String?, option: String) throws -> MemberID? {
@@ -48,8 +43,9 @@ struct QueueCommand: AsyncParsableCommand {
                 }
                 return kind
             }
-            let store = try QueueCommand.open(options)
-            let messages = try store.list(state: kind, recipient: try QueueCommand.member(recipient, option: "--recipient"), type: type, limit: limit)
+            let recipient = try QueueCommand.member(recipient, option: "--recipient")
+            let (type, limit) = (type, limit)
+            let messages = try await QueueCommand.withQueue(options) { try await $0.list(state: kind, recipient: recipient, type: type, limit: limit) }
             for message in messages { print(QueueCommand.line(message)) }
             print("\(messages.count) message(s)")
         }
@@ -61,8 +57,8 @@ struct QueueCommand: AsyncParsableCommand {
         @Argument(help: "Message id.") var id: String
 
         func run() async throws {
-            let store = try QueueCommand.open(options)
-            guard let message = try store.message(id: id.lowercased()) else { throw CLIError(message: "no message \(id)") }
+            let id = id
+            guard let message = try await QueueCommand.withQueue(options, { try await $0.message(id: id.lowercased()) }) else { throw CLIError(message: "no message \(id)") }
             print(QueueCommand.line(message))
             print("state: \(message.lifecycle.state.kind.rawValue), payload: \(message.payload.count) bytes, sha256 \(message.payloadHash)")
         }
@@ -76,14 +72,14 @@ struct QueueCommand: AsyncParsableCommand {
         @Option(help: "Operator name recorded in the audit log.") var user: String = NSUserName()
 
         func run() async throws {
-            let store = try QueueCommand.open(options)
+            let user = user
             if let id {
-                guard try await store.retryDead(id: id.lowercased(), now: Date(), user: user) else {
+                guard try await QueueCommand.withQueue(options, { try await $0.retryDead(id: id.lowercased(), now: Date(), user: user) }) else {
                     throw CLIError(message: "\(id): not a dead message")
                 }
                 print("\(id): queued again")
             } else if let recipient = try QueueCommand.member(recipient, option: "--recipient") {
-                let count = try await store.retryAllDead(recipient: recipient, now: Date(), user: user)
+                let count = try await QueueCommand.withQueue(options) { try await $0.retryAllDead(recipient: recipient, now: Date(), user: user) }
                 print("\(count) dead message(s) of \(recipient) queued again")
             } else {
                 throw ValidationError("give a message id or --recipient")
@@ -99,8 +95,8 @@ struct QueueCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard olderThanDays >= 0 else { throw ValidationError("--older-than-days must be ≥ 0") }
-            let store = try QueueCommand.open(options)
-            let count = try await store.purgeDelivered(olderThan: Date().addingTimeInterval(-Double(olderThanDays) * 86_400), user: user)
+            let (cutoff, user) = (Date().addingTimeInterval(-Double(olderThanDays) * 86_400), user)
+            let count = try await QueueCommand.withQueue(options) { try await $0.purgeDelivered(olderThan: cutoff, user: user) }
             print("\(count) delivered message(s) purged")
         }
     }

@@ -56,6 +56,45 @@ final class ConfigurationLoaderTests: XCTestCase {
         XCTAssertEqual(config.storage.sqlitePath, dir.appendingPathComponent("data/lienthong.sqlite").path)
     }
 
+    func testStorageURLSelectsTheBackend() throws {
+        let embedded = try load(minimal)
+        XCTAssertEqual(embedded.storage.kind, .sqlite)
+        XCTAssertNil(embedded.storage.postgresURL)
+
+        let postgres = try load(minimal + "\n[storage]\nurl = \"postgres://lienthong@db.example:5432/lienthong\"\nmax_connections = 8\n")
+        XCTAssertEqual(postgres.storage.kind, .postgres)
+        XCTAssertEqual(postgres.storage.postgresURL, "postgres://lienthong@db.example:5432/lienthong")
+        XCTAssertEqual(postgres.storage.postgresMaxConnections, 8)
+
+        // The password from a file goes into the URL (percent-encoded), never into the file itself.
+        try Data("s3cret/with:chars\n".utf8).write(to: dir.appendingPathComponent("db-password"))
+        let withSecret = try load(minimal + "\n[storage]\nurl = \"postgresql://lienthong@db.example/lienthong\"\npassword_file = \"db-password\"\n")
+        XCTAssertEqual(withSecret.storage.postgresURL, "postgresql://lienthong:s3cret%2Fwith%3Achars@db.example/lienthong")
+
+        let overridden = try load(minimal, env: ["LIENTHONG_STORAGE_URL": "postgres://gw@127.0.0.1:5433/x"])
+        XCTAssertEqual(overridden.storage.kind, .postgres)
+        XCTAssertEqual(overridden.storage.postgresURL, "postgres://gw@127.0.0.1:5433/x")
+
+        let file = try load(minimal + "\n[storage]\nurl = \"sqlite:state/gw.sqlite\"\nkind = \"sqlite\"\n")
+        XCTAssertEqual(file.storage.kind, .sqlite)
+        XCTAssertEqual(file.storage.sqlitePath, dir.appendingPathComponent("state/gw.sqlite").path)
+    }
+
+    func testStorageProblemsAreNamed() {
+        for (table, key, words) in [
+            ("url = \"mysql://x/y\"", "storage.url", "must start with postgres://"),
+            ("url = \"postgres://u@h/d\"\nkind = \"sqlite\"", "storage.kind", "storage.url selects postgres"),
+            ("kind = \"oracle\"", "storage.kind", "must be \"sqlite\" or \"postgres\""),
+            ("url = \"postgres://u@h/d\"\npassword_file = \"missing\"", "storage.password_file", ""),
+            ("max_connections = 0", "storage.max_connections", ""),
+        ] {
+            XCTAssertThrowsError(try load(minimal + "\n[storage]\n" + table + "\n"), table) { error in
+                let problems = (error as? ConfigurationError)?.problems ?? []
+                XCTAssertTrue(problems.contains { $0.key == key && (words.isEmpty || $0.message.contains(words)) }, "\(table): \(problems)")
+            }
+        }
+    }
+
     func testEnvironmentOverridesListeners() throws {
         let config = try load(minimal, env: ["LIENTHONG_PARTNER_LISTEN": "127.0.0.1:18443", "LIENTHONG_ADMIN_LISTEN": "127.0.0.1:19090"])
         XCTAssertEqual(config.partner.listen.port, 18443)
