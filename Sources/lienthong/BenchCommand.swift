@@ -15,7 +15,7 @@ import NIOSSL
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print ratios against a baseline measured in the same run (not part of CI).",
-        subcommands: [Sync.self, NAPAS.self, Audit.self, Queue.self, Registry.self, Labor.self])
+        subcommands: [Sync.self, NAPAS.self, Audit.self, Queue.self, Storage.self, Registry.self, Labor.self])
 
     /// Latency samples and throughput of one load run.
     struct Figures {
