@@ -151,7 +151,11 @@ private struct Reader {
         let known: Set<String> = ["gateway", "partner", "admin", "outbound", "audit", "storage", "upstreams", "purposes", "members", "queue", "directory", "registry", "labor"]
         for key in root.keys where !known.contains(key) { problem(key, "unknown section") }
 
-        let g = section(root, "gateway", allowed: ["operator", "data_dir", "log_level"])
+        let g = section(root, "gateway", allowed: ["operator", "data_dir", "log_level", "instance"])
+        let instance = env["LIENTHONG_INSTANCE"] ?? string(g, "gateway", "instance", default: ProcessInfo.processInfo.hostName)
+        if instance.isEmpty || instance.utf8.count > 64 || instance.contains(where: { $0.isWhitespace || $0.isNewline }) {
+            problem("gateway.instance", "must be 1 to 64 characters without spaces")
+        }
         let operatorMember = string(g, "gateway", "operator", default: "gov.police.dongnai")
         if (try? MemberID(operatorMember)) == nil { problem("gateway.operator", "is not a member id") }
         let dataDir = path(env["LIENTHONG_DATA_DIR"] ?? string(g, "gateway", "data_dir", default: "data"), key: "gateway.data_dir", mustExist: false)
@@ -339,7 +343,7 @@ private struct Reader {
         }
 
         var config = GatewayConfiguration(
-            gateway: .init(operatorMember: operatorMember, dataDirectory: dataDir, logLevel: logLevel),
+            gateway: .init(operatorMember: operatorMember, dataDirectory: dataDir, logLevel: logLevel, instance: instance),
             partner: partner, admin: admin, outbound: outbound, audit: audit,
             storage: .init(kind: storageKind, sqlitePath: sqlitePath, postgresURL: postgresURL, postgresMaxConnections: postgresMaxConnections),
             upstreams: upstreams, purposes: purposes, members: members

@@ -143,6 +143,10 @@ public struct GatewayConfiguration: Sendable, Equatable {
         public var dataDirectory: String
         /// Log level (`trace` … `critical`), default `info`.
         public var logLevel: String
+        /// This instance's name, written as `user` on the audit records it writes as actor `gateway` (leases,
+        /// delivery outcomes, lease expiries), so a cluster's shared chain says which instance acted; default the
+        /// host name (`LIENTHONG_INSTANCE` overrides).
+        public var instance: String = ""
     }
 
     /// Partner listener settings (SPEC §2).

@@ -32,7 +32,7 @@ public struct GatewayStorage: Sendable {
             path: configuration.storage.sqlitePath, keys: keys,
             checkpointEvery: configuration.audit.checkpointEvery,
             checkpointInterval: .seconds(configuration.audit.checkpointIntervalSeconds))
-        let queue = try SQLiteQueueStore(auditStore: store)
+        let queue = try SQLiteQueueStore(auditStore: store, instance: configuration.gateway.instance)
         let ledger = try AccountOpeningLedger(auditStore: store)
         return GatewayStorage(audit: store, queue: queue, openings: ledger, sqlite: store, postgres: nil)
     }
@@ -52,7 +52,7 @@ public struct GatewayStorage: Sendable {
             let audit = try await PostgresAuditLog(
                 database: database, keys: keys, checkpointEvery: configuration.audit.checkpointEvery,
                 checkpointInterval: .seconds(configuration.audit.checkpointIntervalSeconds))
-            let queue = try await PostgresQueueStore(auditLog: audit)
+            let queue = try await PostgresQueueStore(auditLog: audit, instance: configuration.gateway.instance)
             return GatewayStorage(
                 audit: audit, queue: queue, openings: PostgresAccountOpeningBook(database: database), sqlite: nil, postgres: database)
         } catch {

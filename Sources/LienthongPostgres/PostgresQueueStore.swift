@@ -36,6 +36,8 @@ import PostgresNIO
 public final class PostgresQueueStore: GatewayQueue {
     /// The audit log whose database and transactions this store shares.
     public let auditLog: PostgresAuditLog
+    /// This gateway instance's name, the `user` of the records it writes as actor `gateway`.
+    public let instance: String
 
     private var logger: Logger { auditLog.database.logger }
 
@@ -136,8 +138,9 @@ public final class PostgresQueueStore: GatewayQueue {
     ]
 
     /// Opens the queue in `auditLog`'s database, applying its migrations when needed.
-    public init(auditLog: PostgresAuditLog) async throws {
+    public init(auditLog: PostgresAuditLog, instance: String = "") async throws {
         self.auditLog = auditLog
+        self.instance = instance
         try await auditLog.database.migrate(Self.migrations)
     }
 
@@ -251,7 +254,7 @@ public final class PostgresQueueStore: GatewayQueue {
                 guard case .persist = message.lifecycle.lease(token: token, now: now, leaseDuration: leaseDuration) else { continue }
                 message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
                 leased.append(message)
-                events.append(QueueAuditEvents.leased(message, actor: actor))
+                events.append(QueueAuditEvents.leased(message, actor: actor, instance: self.instance))
             }
             try await Self.update(connection, leased, logger: logger)
             return (leased, events)
@@ -275,7 +278,7 @@ public final class PostgresQueueStore: GatewayQueue {
             var message = found.message
             var rng = SystemRandomNumberGenerator()
             let action = message.lifecycle.record(outcome, token: token, now: now, policy: policy, using: &rng)
-            let event = QueueAuditEvents.delivery(action, outcome: outcome, message: message)
+            let event = QueueAuditEvents.delivery(action, outcome: outcome, message: message, instance: self.instance)
             switch action {
             case .markDelivered, .scheduleRetry, .markDead: break
             case .reject, .persist, .purge: return (action, [event])
@@ -348,7 +351,7 @@ public final class PostgresQueueStore: GatewayQueue {
                 message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
                 changed.append(message)
                 let dead = if case .markDead = action { true } else { false }
-                events += QueueAuditEvents.leaseExpired(message, dead: dead)
+                events += QueueAuditEvents.leaseExpired(message, dead: dead, instance: self.instance)
             }
             try await Self.update(connection, changed, logger: logger)
             return (changed.count, events)

@@ -14,16 +14,20 @@ public enum QueueAuditEvents {
         return AuditEvent(actor: sender, user: user, action: action, target: type, ref: id, outcome: outcome, status: status)
     }
 
-    /// `message.leased` by `actor` (`gateway` for push workers, status 0; the recipient for pull, status 200).
-    public static func leased(_ message: QueuedMessage, actor: String) -> AuditEvent {
-        AuditEvent(actor: actor, action: "message.leased", target: message.type, ref: message.id, outcome: .ok,
-                   status: actor == "gateway" ? 0 : 200)
+    /// `message.leased` by `actor` (`gateway` for push workers, status 0, user = the gateway `instance`; the
+    /// recipient for pull, status 200).
+    public static func leased(_ message: QueuedMessage, actor: String, instance: String) -> AuditEvent {
+        let push = actor == "gateway"
+        return AuditEvent(actor: actor, user: push ? instance : "", action: "message.leased", target: message.type,
+                          ref: message.id, outcome: .ok, status: push ? 0 : 200)
     }
 
     /// The record of a push delivery's outcome once the lifecycle decided `action`: `message.delivered` (ok),
     /// `message.retry-scheduled` or `message.dead` (error), with the HTTP status or 0; any other action is a refused
-    /// report, `message.delivery-rejected` (denied, 409). Actor `gateway`.
-    public static func delivery(_ action: MessageLifecycle.Action, outcome: DeliveryOutcome, message: QueuedMessage) -> AuditEvent {
+    /// report, `message.delivery-rejected` (denied, 409). Actor `gateway`, user the gateway `instance` that reported.
+    public static func delivery(
+        _ action: MessageLifecycle.Action, outcome: DeliveryOutcome, message: QueuedMessage, instance: String
+    ) -> AuditEvent {
         let status = QueueStorage.httpStatus(outcome)
         let (name, result, code): (String, AuditOutcome, Int) = switch action {
         case .markDelivered: ("message.delivered", .ok, status)
@@ -31,7 +35,7 @@ public enum QueueAuditEvents {
         case .markDead: ("message.dead", .error, status)
         case .reject, .persist, .purge: ("message.delivery-rejected", .denied, 409)
         }
-        return AuditEvent(actor: "gateway", action: name, target: message.type, ref: message.id, outcome: result, status: code)
+        return AuditEvent(actor: "gateway", user: instance, action: name, target: message.type, ref: message.id, outcome: result, status: code)
     }
 
     /// `message.acked` by the recipient: ok 200 when `accepted`, else denied 409; denied 404 when no message of the
@@ -45,13 +49,13 @@ public enum QueueAuditEvents {
     }
 
     /// A lease that expired without a report: `message.lease-expired`, and `message.dead` too when that was the last
-    /// attempt (error, status 0, actor `gateway`).
-    public static func leaseExpired(_ message: QueuedMessage, dead: Bool) -> [AuditEvent] {
-        var events = [AuditEvent(actor: "gateway", action: "message.lease-expired", target: message.type, ref: message.id,
-                                 outcome: .error, status: 0)]
+    /// attempt (error, status 0, actor `gateway`, user the gateway `instance` that noticed).
+    public static func leaseExpired(_ message: QueuedMessage, dead: Bool, instance: String) -> [AuditEvent] {
+        var events = [AuditEvent(actor: "gateway", user: instance, action: "message.lease-expired", target: message.type,
+                                 ref: message.id, outcome: .error, status: 0)]
         if dead {
-            events.append(AuditEvent(actor: "gateway", action: "message.dead", target: message.type, ref: message.id,
-                                     outcome: .error, status: 0))
+            events.append(AuditEvent(actor: "gateway", user: instance, action: "message.dead", target: message.type,
+                                     ref: message.id, outcome: .error, status: 0))
         }
         return events
     }

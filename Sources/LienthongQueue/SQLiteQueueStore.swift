@@ -110,10 +110,13 @@ public struct QueueStoreError: Error, Sendable, Hashable, CustomStringConvertibl
 public final class SQLiteQueueStore: Sendable {
     /// The audit store whose database and group commit this store shares.
     public let auditStore: SQLiteAuditStore
+    /// This gateway instance's name, the `user` of the records it writes as actor `gateway`.
+    public let instance: String
 
     /// Opens the queue in `auditStore`'s database, creating its table when needed (migration `queue-v1`).
-    public init(auditStore: SQLiteAuditStore) throws {
+    public init(auditStore: SQLiteAuditStore, instance: String = "") throws {
         self.auditStore = auditStore
+        self.instance = instance
         var migrator = DatabaseMigrator()
         migrator.registerMigration("queue-v1") { db in
             try db.execute(sql: """
@@ -272,7 +275,7 @@ public final class SQLiteQueueStore: Sendable {
                 message.lifecycle = try QueueStorage.roundTrip(message.lifecycle)
                 try Self.update(db, message)
                 leased.append(message)
-                events.append(QueueAuditEvents.leased(message, actor: actor))
+                events.append(QueueAuditEvents.leased(message, actor: actor, instance: self.instance))
             }
             return (leased, events)
         }
@@ -296,7 +299,7 @@ public final class SQLiteQueueStore: Sendable {
             guard var message = try Self.fetch(db, id: id, token: token) else { return (nil, []) }
             var rng = SystemRandomNumberGenerator()
             let action = message.lifecycle.record(outcome, token: token, now: now, policy: policy, using: &rng)
-            let event = QueueAuditEvents.delivery(action, outcome: outcome, message: message)
+            let event = QueueAuditEvents.delivery(action, outcome: outcome, message: message, instance: self.instance)
             switch action {
             case .markDelivered, .scheduleRetry, .markDead: break
             case .reject, .persist, .purge: return (action, [event])
@@ -364,7 +367,7 @@ public final class SQLiteQueueStore: Sendable {
                 try Self.update(db, message)
                 count += 1
                 let dead = if case .markDead = action { true } else { false }
-                events += QueueAuditEvents.leaseExpired(message, dead: dead)
+                events += QueueAuditEvents.leaseExpired(message, dead: dead, instance: self.instance)
             }
             return (count, events)
         }

@@ -231,6 +231,10 @@ final class ClusterCrashTests: XCTestCase {
         XCTAssertTrue(sent.confirmed.isSubset(of: stored), "every confirmed id has a message.accepted record")
         XCTAssertTrue(stored.isSubset(of: sent.confirmed.union(sent.unknown)), "every stored id was confirmed or sent with an answer lost")
 
+        // Which instance acted is in the chain: push leases and delivery outcomes name their instance as `user`.
+        let pushRecords = chain.filter { $0.actor == "gateway" && ["message.leased", "message.delivered"].contains($0.action) }
+        XCTAssertEqual(Set(pushRecords.map(\.user)), ["gateway-a", "gateway-b"], "both instances leased and delivered, and say so")
+
         // 3. Leases and deliveries per id, from the chain.
         let history = LeaseHistory(chain: chain, headAtKill: killFigures.headAtKill)
         XCTAssertTrue(history.doubleLeased.isEmpty, "\(history.doubleLeased.count) messages leased while already leased")
@@ -500,6 +504,7 @@ final class GatewayNode: Sendable {
             "LIENTHONG_PARTNER_LISTEN": "127.0.0.1:\(partnerPort)",
             "LIENTHONG_ADMIN_LISTEN": "127.0.0.1:\(adminPort)",
             "LIENTHONG_DATA_DIR": dataDir.path,
+            "LIENTHONG_INSTANCE": "gateway-\(name.lowercased())",
         ]) { _, new in new }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = output

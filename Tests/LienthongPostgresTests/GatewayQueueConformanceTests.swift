@@ -19,7 +19,7 @@ final class GatewayQueueConformanceTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: directory) }
         let keys = makeKeys()
         let sqliteAudit = try SQLiteAuditStore(path: directory.appendingPathComponent("lienthong.sqlite").path, keys: keys)
-        let sqliteQueue = try SQLiteQueueStore(auditStore: sqliteAudit)
+        let sqliteQueue = try SQLiteQueueStore(auditStore: sqliteAudit, instance: "gw-1")
         let sqliteTrace = try await runScenario(sqliteQueue, book: try AccountOpeningLedger(auditStore: sqliteAudit)) {
             try sqliteAudit.records(from: 1, limit: 100_000)
         }
@@ -29,7 +29,7 @@ final class GatewayQueueConformanceTests: XCTestCase {
         do {
             let postgresTrace = try await PostgresDatabase.withDatabase(url: database.url) { db in
                 let audit = try await PostgresAuditLog(database: db, keys: keys)
-                let queue = try await PostgresQueueStore(auditLog: audit)
+                let queue = try await PostgresQueueStore(auditLog: audit, instance: "gw-1")
                 let trace = try await runScenario(queue, book: PostgresAccountOpeningBook(database: db)) {
                     try await audit.records(from: 1, limit: 100_000)
                 }
@@ -174,8 +174,11 @@ final class GatewayQueueConformanceTests: XCTestCase {
         XCTAssertEqual(purgedAgain, 0)
         trace += ["retry \(notDead) \(unknown) \(retried)", "retry-all \(byRecipient)", "purged \(purged) \(purgedAgain)"]
 
-        // The audit actions, in order (ids left out: they differ between runs).
-        trace += try await records().map { "\($0.action) \($0.outcome.rawValue) \($0.status)" }
+        // The audit actions, in order (ids left out: they differ between runs); the gateway's own records name the instance.
+        let chain = try await records()
+        XCTAssertTrue(chain.filter { $0.actor == "gateway" }.allSatisfy { $0.user == "gw-1" })
+        XCTAssertFalse(chain.filter { $0.actor == "gateway" }.isEmpty)
+        trace += chain.map { "\($0.actor) \($0.user) \($0.action) \($0.outcome.rawValue) \($0.status)" }
         return trace
     }
 }
