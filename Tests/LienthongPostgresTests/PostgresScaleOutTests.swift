@@ -69,7 +69,7 @@ final class PostgresScaleOutTests: XCTestCase {
         let instances = try await [openedA, openedB]
         do {
             let migrations = try await instances[0].database.appliedMigrations()
-            XCTAssertEqual(migrations.sorted(), ["audit-v1", "queue-v1"])
+            XCTAssertEqual(migrations.sorted(), ["audit-v1", "queue-v1", "queue-v2"])
 
             // Accept, split over both instances, 8 concurrent senders each.
             let ids = (0..<count).map { _ in newID() }
