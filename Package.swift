@@ -154,7 +154,8 @@ let package = Package(
         ], swiftSettings: strict),
         // PostgreSQL stores for scale-out (several gateways): migrations, the audit log (one chain) and the durable queue.
         .target(name: "LienthongPostgres", dependencies: [
-            "LienthongCore", "LienthongAudit", "LienthongQueue",
+            "LienthongCore", "LienthongAudit", "LienthongQueue", "LienthongLaborStore", "LienthongLabor",
+            "LienthongRegistryStore", "LienthongRegistry", "LienthongTabular",
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -185,7 +186,8 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "LienthongPostgresTests", dependencies: [
-            "LienthongPostgres", "LienthongQueue", "LienthongAudit", "LienthongCore",
+            "LienthongPostgres", "LienthongQueue", "LienthongAudit", "LienthongCore", "LienthongLaborStore", "LienthongLabor",
+            "LienthongRegistryStore", "LienthongRegistry", "LienthongTabular",
             .product(name: "Crypto", package: "swift-crypto"),
         ], swiftSettings: strict),
         .testTarget(name: "LienthongAdaptersTests", dependencies: [

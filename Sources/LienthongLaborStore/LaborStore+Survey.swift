@@ -1,7 +1,7 @@
 public import Foundation
 import GRDB
 public import LienthongCore
-import LienthongLabor
+public import LienthongLabor
 import LienthongRegistry
 public import LienthongTabular
 
@@ -30,14 +30,8 @@ extension LaborStore {
     public func importSurvey(url: URL, name: String, defaultAsOf: CalendarDate,
                              options: TabularOptions = TabularOptions(),
                              progress: (Int) -> Void = { _ in }) throws -> SurveyImportSummary {
-        let reader: TabularReader
-        do { reader = try TabularReader(url: url, name: name, options: options) } catch { throw LaborSurveyError(error) }
-        defer { reader.close() }
-        let header: SurveyHeader
-        do { header = try SurveyHeader.map(reader.headers) } catch {
-            throw LaborSurveyError(error, file: name, row: reader.headerRow, headers: reader.headers)
-        }
-        let headers = reader.headers
+        let file = try LaborSurveyReader(url: url, name: name, defaultAsOf: defaultAsOf, options: options)
+        defer { file.close() }
         let summary = try guarded("import") {
             try pool.write { db -> SurveyImportSummary in
                 // Distinct people of this file, on disk rather than in memory; temporary objects are private to the
@@ -51,27 +45,7 @@ extension LaborStore {
                 let writer = try RecordWriter(db)
                 let receivedAt = Self.nowMillis()
                 var rows = 0, inserted = 0, replaced = 0
-                while true {
-                    let next: TabularRow?
-                    do throws(TabularError) { next = try reader.next() } catch { throw LaborSurveyError(error) }
-                    guard let tabular = next else { break }
-                    let cells = tabular.cells.map { cell -> RawCell? in
-                        if cell.isEmpty { return nil }
-                        // A date-styled cell is decoded here, with the workbook's own date system (1900 or 1904).
-                        if cell.kind == .dateSerial,
-                           let date = ExcelDate.date(fromSerialText: cell.text, system: reader.dateSystem) {
-                            return RawCell(date.iso)
-                        }
-                        return RawCell(cell.text, numeric: cell.kind == .number || cell.kind == .dateSerial)
-                    }
-                    let record: WorkerRecord
-                    switch header.record(row: tabular.number, cells: cells, defaultAsOf: defaultAsOf) {
-                    case .success(let value): record = value
-                    case .failure(let error):
-                        let position = header.position(of: error.column)
-                        let written = position.flatMap { $0 < headers.count ? headers[$0] : nil }
-                        throw LaborSurveyError(error, file: name, header: written)
-                    }
+                while let record = try file.next() {
                     rows += 1
                     if try writer.write(record, receivedAt: receivedAt) { replaced += 1 } else { inserted += 1 }
                     try person.execute(arguments: [record.personalID.digits])
@@ -90,4 +64,81 @@ extension LaborStore {
         ])
         return summary
     }
+}
+
+/// A commune survey file read as worker records, row by row: the parsing part of a survey import, shared by every
+/// store (``LaborStore/importSurvey(url:name:defaultAsOf:options:progress:)`` and the PostgreSQL store), so the
+/// files accepted, the records made and the errors thrown are the same whatever the database.
+///
+/// Headers are matched by ``SurveyHeader/map(_:)`` when the file is opened; each ``next()`` reads one non-empty row
+/// with ``SurveyHeader/record(row:cells:defaultAsOf:)`` (source ``WorkerRecordSource/survey``). Errors are
+/// ``LaborSurveyError``s naming the file, row and column, never a value.
+///
+/// ```swift
+/// let file = try LaborSurveyReader(url: url, name: "ds-xa.csv", defaultAsOf: surveyDate)
+/// defer { file.close() }
+/// while let record = try file.next() { … }
+/// ```
+///
+/// Not `Sendable`: use it from one task.
+public final class LaborSurveyReader {
+    /// The file's name as given (used in errors).
+    public let name: String
+    private let reader: TabularReader
+    private let header: SurveyHeader
+    private let defaultAsOf: CalendarDate
+
+    /// Opens the file and checks its header row.
+    ///
+    /// - Parameters:
+    ///   - url: the file (CSV or XLSX).
+    ///   - name: the file's name as the officer knows it.
+    ///   - defaultAsOf: the as-of date of rows without a ``SurveyColumn/asOf`` value.
+    ///   - options: the reader's limits.
+    /// - Throws: ``LaborSurveyError`` for an unreadable file or a header problem.
+    public init(url: URL, name: String, defaultAsOf: CalendarDate,
+                options: TabularOptions = TabularOptions()) throws(LaborSurveyError) {
+        let reader: TabularReader
+        do throws(TabularError) { reader = try TabularReader(url: url, name: name, options: options) } catch {
+            throw LaborSurveyError(error)
+        }
+        do throws(LaborImportError) { header = try SurveyHeader.map(reader.headers) } catch {
+            reader.close()
+            throw LaborSurveyError(error, file: name, row: reader.headerRow, headers: reader.headers)
+        }
+        self.reader = reader
+        self.name = name
+        self.defaultAsOf = defaultAsOf
+    }
+
+    deinit { reader.close() }
+
+    /// The next data row's record (completely empty rows are skipped), `nil` at the end of the file.
+    ///
+    /// - Throws: ``LaborSurveyError`` for a damaged file or the first bad row; stop reading then.
+    public func next() throws(LaborSurveyError) -> WorkerRecord? {
+        let next: TabularRow?
+        do throws(TabularError) { next = try reader.next() } catch { throw LaborSurveyError(error) }
+        guard let tabular = next else { return nil }
+        let dateSystem = reader.dateSystem
+        let cells = tabular.cells.map { cell -> RawCell? in
+            if cell.isEmpty { return nil }
+            // A date-styled cell is decoded here, with the workbook's own date system (1900 or 1904).
+            if cell.kind == .dateSerial, let date = ExcelDate.date(fromSerialText: cell.text, system: dateSystem) {
+                return RawCell(date.iso)
+            }
+            return RawCell(cell.text, numeric: cell.kind == .number || cell.kind == .dateSerial)
+        }
+        switch header.record(row: tabular.number, cells: cells, defaultAsOf: defaultAsOf) {
+        case .success(let record): return record
+        case .failure(let error):
+            let position = header.position(of: error.column)
+            let headers = reader.headers
+            let written = position.flatMap { $0 < headers.count ? headers[$0] : nil }
+            throw LaborSurveyError(error, file: name, header: written)
+        }
+    }
+
+    /// Closes the file (an XLSX's inflated sheet is deleted). Further ``next()`` calls return `nil`.
+    public func close() { reader.close() }
 }
