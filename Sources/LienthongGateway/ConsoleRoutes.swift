@@ -44,7 +44,7 @@ struct ConsoleRoutes: Sendable {
         router.get("/console/audit") { request, _ in await serve(request, .audit) { try await audit($0, $1) } }
         router.get("/console/registry") { request, _ in await serve(request, .registry) { try await registryPage($0, $1) } }
         router.get("/console/labor") { request, _ in
-            await serve(request, .labor) { language, context in try laborPage(request, language, context) }
+            await serve(request, .labor) { language, context in try await laborPage(request, language, context) }
         }
         router.post("/console/queue/retry") { request, _ in await retry(request) }
         router.get("/console/login") { request, _ in loginForm(request) }
@@ -209,7 +209,7 @@ struct ConsoleRoutes: Sendable {
         return ConsoleRenderer.renderRegistry(RegistryViewModel(context: frame, batches: batches, jobs: jobs), language: language)
     }
 
-    func laborPage(_ request: Request, _ language: ConsoleLanguage, _ context: ConsoleContext) throws -> String {
+    func laborPage(_ request: Request, _ language: ConsoleLanguage, _ context: ConsoleContext) async throws -> String {
         guard let labor else {
             return Self.notConfigured(.labor, language, context, section: "[labor]", vi: ConsoleMessages.noLabor.vi, en: ConsoleMessages.noLabor.en)
         }
@@ -219,7 +219,7 @@ struct ConsoleRoutes: Sendable {
                 throw ConsolePageError(status: .badRequest, message: ConsoleMessages.badDate)
             }
         }
-        let model = try labor.dashboard(on: date, language: language, context: context)
+        let model = try await labor.dashboard(on: date, language: language, context: context)
         return ConsoleRenderer.renderLabor(model, language: language)
     }
 

@@ -129,7 +129,7 @@ public final class Gateway: Sendable {
         labor = try configuration.labor.map {
             try LaborHost(
                 settings: $0, dataDirectory: configuration.gateway.dataDirectory,
-                trustAnchorFile: configuration.partner.trustAnchorFiles.first ?? "", logger: logger)
+                trustAnchorFile: configuration.partner.trustAnchorFiles.first ?? "", store: storage.labor, logger: logger)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 public import LienthongAudit
 public import LienthongConfig
+public import LienthongLaborStore
 import LienthongPostgres
 public import LienthongQueue
 public import Logging
@@ -12,7 +13,8 @@ public import Logging
 /// - PostgreSQL: one database shared by every gateway instance pointed at it (one queue, one audit chain);
 ///   migrations are applied at start, each once, under an advisory lock.
 ///
-/// The registry and labour stores are not in here: they stay in their SQLite files in the data folder.
+/// The labour records are here too when the backend is PostgreSQL and `[labor]` is configured (with SQLite they keep
+/// their own file, `[labor] database`). The registry stays in its SQLite file in the data folder for now.
 public struct GatewayStorage: Sendable {
     /// The audit chain.
     public let audit: any AuditLog
@@ -20,6 +22,8 @@ public struct GatewayStorage: Sendable {
     public let queue: any GatewayQueue
     /// The account-opening ledger's reads.
     public let openings: any AccountOpeningBook
+    /// The labour records in PostgreSQL (`nil`: SQLite, or no `[labor]`; the labour host opens its own file).
+    public let labor: (any LaborRecords)?
     /// The SQLite store behind ``audit`` and ``queue`` when the backend is SQLite (for SQLite-only tools:
     /// archive, backup, the `synchronous` pragma check).
     public let sqlite: SQLiteAuditStore?
@@ -34,7 +38,7 @@ public struct GatewayStorage: Sendable {
             checkpointInterval: .seconds(configuration.audit.checkpointIntervalSeconds))
         let queue = try SQLiteQueueStore(auditStore: store, instance: configuration.gateway.instance)
         let ledger = try AccountOpeningLedger(auditStore: store)
-        return GatewayStorage(audit: store, queue: queue, openings: ledger, sqlite: store, postgres: nil)
+        return GatewayStorage(audit: store, queue: queue, openings: ledger, labor: nil, sqlite: store, postgres: nil)
     }
 
     /// Opens the storage `configuration` names: SQLite, or PostgreSQL (connecting, then applying the audit and
@@ -53,8 +57,10 @@ public struct GatewayStorage: Sendable {
                 database: database, keys: keys, checkpointEvery: configuration.audit.checkpointEvery,
                 checkpointInterval: .seconds(configuration.audit.checkpointIntervalSeconds))
             let queue = try await PostgresQueueStore(auditLog: audit, instance: configuration.gateway.instance)
+            let labor: (any LaborRecords)? = configuration.labor == nil ? nil : try await PostgresLaborStore(database: database)
             return GatewayStorage(
-                audit: audit, queue: queue, openings: PostgresAccountOpeningBook(database: database), sqlite: nil, postgres: database)
+                audit: audit, queue: queue, openings: PostgresAccountOpeningBook(database: database), labor: labor,
+                sqlite: nil, postgres: database)
         } catch {
             await database.shutdown()
             throw error

@@ -17,7 +17,8 @@ import Synchronization
 /// partner listener it makes those calls with (loopback mTLS as the labour department).
 final class LaborHost: Sendable {
     let settings: GatewayConfiguration.Labor
-    let store: LaborStore
+    /// The worker records: SQLite (`[labor] database`) or PostgreSQL with the rest of the storage (`[storage] url`).
+    let store: any LaborRecords
     let bands: AgeBands
     /// Where survey uploads are streamed before import (under the gateway's data directory).
     let uploadDirectory: URL
@@ -49,7 +50,9 @@ final class LaborHost: Sendable {
         var lastCause: String?
     }
 
-    init(settings: GatewayConfiguration.Labor, dataDirectory: String, trustAnchorFile: String, logger: Logger) throws {
+    init(
+        settings: GatewayConfiguration.Labor, dataDirectory: String, trustAnchorFile: String, store: (any LaborRecords)?, logger: Logger
+    ) throws {
         self.settings = settings
         self.logger = logger
         client = LoopbackMemberClient(
@@ -57,9 +60,13 @@ final class LaborHost: Sendable {
         do { bands = try AgeBands(lowerBounds: settings.ageBands) } catch {
             throw GatewayProblem(.internal, detail: "labor.age_bands: \(error.detail)")
         }
-        try FileManager.default.createDirectory(
-            at: URL(fileURLWithPath: settings.databaseFile).deletingLastPathComponent(), withIntermediateDirectories: true)
-        store = try LaborStore(path: settings.databaseFile, logger: logger)
+        if let store {
+            self.store = store
+        } else {
+            try FileManager.default.createDirectory(
+                at: URL(fileURLWithPath: settings.databaseFile).deletingLastPathComponent(), withIntermediateDirectories: true)
+            self.store = try LaborStore(path: settings.databaseFile, logger: logger)
+        }
         uploadDirectory = URL(fileURLWithPath: dataDirectory).appendingPathComponent("labor-uploads")
         try FileManager.default.createDirectory(at: uploadDirectory, withIntermediateDirectories: true)
     }
@@ -128,31 +135,31 @@ final class LaborHost: Sendable {
     }
 
     /// Each person's latest record on or before `date` (reused while fresh).
-    func snapshot(on date: CalendarDate) throws -> SnapshotResult {
+    func snapshot(on date: CalendarDate) async throws -> SnapshotResult {
         let current = version.withLock { $0 }
         if let cached = cache.withLock({ $0 }), cached.date == date, cached.version == current,
            ContinuousClock.now - cached.madeAt < Self.snapshotLifetime {
             return cached.result
         }
-        let result = try store.snapshot(on: date)
+        let result = try await store.snapshot(on: date)
         cache.withLock { $0 = CachedSnapshot(date: date, version: current, madeAt: .now, result: result) }
         return result
     }
 
     /// The analysis by `dimensions` on `date` with the configured bands and at least the configured threshold.
-    func analysis(by dimensions: [LaborDimension], on date: CalendarDate, threshold: Int? = nil) throws -> (LaborAnalysis, SnapshotResult) {
-        let snapshot = try snapshot(on: date)
+    func analysis(by dimensions: [LaborDimension], on date: CalendarDate, threshold: Int? = nil) async throws -> (LaborAnalysis, SnapshotResult) {
+        let snapshot = try await snapshot(on: date)
         let limit = max(settings.suppressionThreshold, threshold ?? 0)
         return (analyse(snapshot.snapshot, by: dimensions, on: date, bands: bands, threshold: limit), snapshot)
     }
 
     /// The IOC feed on `date`: the headline indicators and the standard breakdowns, all suppressed alike.
-    func iocFeed(on date: CalendarDate) throws -> IOCFeedView {
+    func iocFeed(on date: CalendarDate) async throws -> IOCFeedView {
         let tables: [[LaborDimension]] = [[], [.ageGroup, .sex], [.area, .employmentStatus], [.district, .employmentStatus], [.sector], [.socialInsurance], [.trained, .sex]]
         var analyses: [LaborAnalysis] = []
         var people = 0
         for dimensions in tables {
-            let (analysis, snapshot) = try self.analysis(by: dimensions, on: date)
+            let (analysis, snapshot) = try await self.analysis(by: dimensions, on: date)
             analyses.append(analysis)
             people = snapshot.people
         }
@@ -160,13 +167,13 @@ final class LaborHost: Sendable {
     }
 
     /// The console's labour dashboard on `date`.
-    func dashboard(on date: CalendarDate, language: ConsoleLanguage, context: ConsoleContext) throws -> LaborViewModel {
+    func dashboard(on date: CalendarDate, language: ConsoleLanguage, context: ConsoleContext) async throws -> LaborViewModel {
         let lang: LaborLanguage = language == .vi ? .vi : .en
-        let total = try analysis(by: [], on: date).0.total
-        let pyramid = try analysis(by: [.ageGroup, .sex], on: date).0
-        let byDistrict = try analysis(by: [.district, .employmentStatus], on: date).0
-        let sectors = try analysis(by: [.sector], on: date).0
-        let insurance = try analysis(by: [.sex, .socialInsurance], on: date).0
+        let total = try await analysis(by: [], on: date).0.total
+        let pyramid = try await analysis(by: [.ageGroup, .sex], on: date).0
+        let byDistrict = try await analysis(by: [.district, .employmentStatus], on: date).0
+        let sectors = try await analysis(by: [.sector], on: date).0
+        let insurance = try await analysis(by: [.sex, .socialInsurance], on: date).0
         func rows(_ a: LaborAnalysis, columns: [String]) -> [ChartRow] {
             a.values[0].map { row in
                 ChartRow(label: LaborAnalysis.label(for: a.dimensions[0], value: row, language: lang),
@@ -243,7 +250,7 @@ struct LaborRoutes {
                 }
                 threshold = value
             }
-            let (analysis, snapshot) = try host.analysis(by: dimensions, on: date, threshold: threshold)
+            let (analysis, snapshot) = try await host.analysis(by: dimensions, on: date, threshold: threshold)
             let language: LaborLanguage = query.get("lang") == "en" ? .en : .vi
             switch query.get("format").map({ String($0) }) ?? "json" {
             case "json":
@@ -263,7 +270,7 @@ struct LaborRoutes {
                 throw GatewayProblem(.forbidden, detail: "only the provincial operations centre may read the IOC feed")
             }
             _ = try RequestChecks.user(request)
-            return try Self.json(try host.iocFeed(on: try Self.date(request)), status: .ok)
+            return try Self.json(try await host.iocFeed(on: try Self.date(request)), status: .ok)
         }
         group.post("surveys") { request, context in try await upload(request, context) }
         group.post("ingest") { request, context in
@@ -275,7 +282,7 @@ struct LaborRoutes {
         }
         group.get("status") { request, context in
             _ = try admit(request, context, action: "labor.status")
-            return try Self.json(StatusView(counts: try host.store.counts(), lastRound: RoundView(host.roundState)), status: .ok)
+            return try Self.json(StatusView(counts: try await host.store.counts(), lastRound: RoundView(host.roundState)), status: .ok)
         }
     }
 
@@ -300,7 +307,8 @@ struct LaborRoutes {
             request, into: host.uploadDirectory, limit: host.settings.maxUploadBytes, setting: "labor.max_upload_bytes")
         defer { try? FileManager.default.removeItem(at: upload.file) }
         do {
-            let summary = try host.store.importSurvey(url: upload.file, name: upload.name, defaultAsOf: asOf)
+            let summary = try await host.store.importSurvey(
+                url: upload.file, name: upload.name, defaultAsOf: asOf, options: TabularOptions(), progress: { _ in })
             host.invalidate()
             return try Self.json(summary, status: .created)
         } catch let error as LaborSurveyError {

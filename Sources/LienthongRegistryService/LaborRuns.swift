@@ -11,14 +11,14 @@ public import Logging
 /// through the gateway's partner API as the labour department (so every call is authorised and audited).
 public struct LaborRuns: Sendable {
     /// The labour records.
-    public let store: LaborStore
+    public let store: any LaborRecords
     /// The calls through the gateway (the same client as the registry's).
     public let gateway: RegistryGateway
     /// Counts and ids only.
     public let logger: Logger
 
     /// Creates the runs.
-    public init(store: LaborStore, gateway: RegistryGateway, logger: Logger) {
+    public init(store: any LaborRecords, gateway: RegistryGateway, logger: Logger) {
         self.store = store
         self.gateway = gateway
         self.logger = logger
@@ -59,7 +59,7 @@ public struct LaborRuns: Sendable {
                         case .failure: round.skipped += 1
                         }
                     }
-                    let stored = try store.upsert(records)
+                    let stored = try await store.upsert(records)
                     round.records += stored.inserted + stored.replaced
                 }
                 let syncs = try await gateway.drainInbox(type: ParticipantSync.messageType) { message in
@@ -68,7 +68,7 @@ public struct LaborRuns: Sendable {
                     if case .string(let text)? = payload["asOf"], let date = try? CalendarDate(iso: text) { asOf = date }
                     let updates = items.compactMap { WorkerRecordsPayload.socialInsuranceUpdate(fromParticipantSync: $0, asOf: asOf) }
                     round.skipped += items.count - updates.count
-                    round.socialInsuranceUpdates += try store.apply(updates)
+                    round.socialInsuranceUpdates += try await store.apply(updates)
                 }
                 round.messages = workers + syncs
                 summary.messages += round.messages
@@ -98,7 +98,7 @@ public struct LaborRuns: Sendable {
         let gateway = self.gateway
         let checked = try await RegistryRuns.drain(
             concurrency: concurrency, logger: logger,
-            next: { after, limit in try store.pendingIdentities(afterPersonalID: after, limit: limit) },
+            next: { after, limit in try await store.pendingIdentities(afterPersonalID: after, limit: limit) },
             row: { $0.personalID },
             call: { person in
                 let task = VerificationTask(
@@ -107,7 +107,7 @@ public struct LaborRuns: Sendable {
                     parentName: nil, birthRegistrationPlace: nil)
                 return Self.identity(try await gateway.verify(task, purpose: "labor.analysis"))
             },
-            record: { results in try store.recordIdentities(results.map { ($0.0.personalID, $0.1) }) },
+            record: { results in try await store.recordIdentities(results.map { ($0.0.personalID, $0.1) }) },
             progress: {})
         logger.info("identity checks finished", metadata: ["checked": "\(checked)"])
         return checked

@@ -161,7 +161,7 @@ public struct RegistryGateway: Sendable {
     /// One lease of up to `limit` messages of `type` from the member's inbox: each is handed to `handle` and
     /// acknowledged once handled; one `handle` throws on stays unacknowledged (offered again after its lease).
     /// Returns how many were handled.
-    public func drainInbox(type: String, limit: Int = 50, _ handle: (InboxMessage) throws -> Void) async throws(RegistryCallError) -> Int {
+    public func drainInbox(type: String, limit: Int = 50, _ handle: (InboxMessage) async throws -> Void) async throws(RegistryCallError) -> Int {
         let answer: PartnerClient.Answer
         do {
             answer = try await client.send(method: .GET, path: "/v1/inbox?limit=\(limit)&type=\(type)", headers: [], body: nil)
@@ -177,7 +177,7 @@ public struct RegistryGateway: Sendable {
             guard case .string(let id)? = item["id"], case .string(let token)? = item["leaseToken"] else { continue }
             let from: String = if case .string(let sender)? = item["from"] { sender } else { "" }
             do {
-                try handle(InboxMessage(id: id, from: from, payload: item["payload"] ?? .null))
+                try await handle(InboxMessage(id: id, from: from, payload: item["payload"] ?? .null))
             } catch {
                 continue   // not acknowledged: offered again after the lease
             }

@@ -141,10 +141,10 @@ public struct RegistryRuns: Sendable {
     @discardableResult
     static func drain<Task: Sendable, Result: Sendable, Cursor>(
         concurrency: Int, logger: Logger,
-        next: @Sendable (_ after: Cursor?, _ limit: Int) throws -> [Task],
+        next: @Sendable (_ after: Cursor?, _ limit: Int) async throws -> [Task],
         row: @Sendable (Task) -> Cursor,
         call: @escaping @Sendable (Task) async throws -> Result,
-        record: @Sendable ([(Task, Result)]) throws -> Void,
+        record: @Sendable ([(Task, Result)]) async throws -> Void,
         progress: @Sendable () throws -> Void
     ) async throws -> Int {
         let width = max(1, concurrency)
@@ -158,9 +158,9 @@ public struct RegistryRuns: Sendable {
         var results: [(Task, Result)] = []
         var lastProgress = ContinuousClock.now
 
-        func flush() throws {
+        func flush() async throws {
             guard !results.isEmpty else { return }
-            try record(results)
+            try await record(results)
             completed += results.count
             results.removeAll(keepingCapacity: true)
             // Progress counts the whole batch: at most once a second, and at the end.
@@ -170,9 +170,9 @@ public struct RegistryRuns: Sendable {
             }
         }
         /// The next task to call, reading a page ahead when the queue runs low.
-        func take() throws -> Task? {
+        func take() async throws -> Task? {
             if queued.count - queuedIndex < width, !exhausted {
-                let more = try next(lastRow, page)
+                let more = try await next(lastRow, page)
                 if more.isEmpty { exhausted = true }
                 if let last = more.last { lastRow = row(last) }
                 queued.removeFirst(queuedIndex)
@@ -185,8 +185,8 @@ public struct RegistryRuns: Sendable {
         }
 
         try await withThrowingTaskGroup(of: (Task, Swift.Result<Result, RegistryGateway.RegistryCallError>).self) { group in
-            func start() throws -> Bool {
-                guard failure == nil, let task = try take() else { return false }
+            func start() async throws -> Bool {
+                guard failure == nil, let task = try await take() else { return false }
                 group.addTask {
                     do {
                         return (task, .success(try await call(task)))
@@ -196,17 +196,19 @@ public struct RegistryRuns: Sendable {
                 }
                 return true
             }
-            for _ in 0..<width where try start() {}
+            for _ in 0..<width {
+                guard try await start() else { break }
+            }
             while let (task, outcome) = try await group.next() {
                 switch outcome {
                 case .success(let value): results.append((task, value))
                 case .failure(let error): failure = failure ?? error
                 }
-                if results.count >= page { try flush() }
-                _ = try start()
+                if results.count >= page { try await flush() }
+                _ = try await start()
             }
         }
-        try flush()
+        try await flush()
         try progress()
         if let failure {
             logger.warning("run interrupted", metadata: ["completed": "\(completed)", "cause": "\(failure)"])

@@ -4,7 +4,9 @@ import LienthongClient
 import LienthongCore
 import LienthongLabor
 import LienthongLaborStore
+import LienthongPostgres
 import LienthongRegistryService
+import LienthongTabular
 import Logging
 
 /// `lienthong labor`: labour analysis (SPEC §7) from the command line, on the same database as `/v1/labor`.
@@ -19,19 +21,26 @@ struct LaborCommand: AsyncParsableCommand {
 
     /// The labour database.
     struct StoreOption: ParsableArguments {
-        @Option(help: "The labour records database (SQLite; created when absent).") var labor: String = "lienthong-demo/data/labor.sqlite"
+        @Option(help: "The labour records database: a SQLite file (created when absent) or a postgres:// URL (the cluster's database).")
+        var labor: String = "lienthong-demo/data/labor.sqlite"
 
-        func open() throws -> LaborStore {
-            try FileManager.default.createDirectory(
-                at: URL(fileURLWithPath: labor).deletingLastPathComponent(), withIntermediateDirectories: true)
-            return try LaborStore(path: labor)
+        /// Runs `body` on the store `--labor` names, closing a PostgreSQL pool afterwards.
+        func withStore<T: Sendable>(_ body: @escaping @Sendable (any LaborRecords) async throws -> T) async throws -> T {
+            guard labor.hasPrefix("postgres://") || labor.hasPrefix("postgresql://") else {
+                try FileManager.default.createDirectory(
+                    at: URL(fileURLWithPath: labor).deletingLastPathComponent(), withIntermediateDirectories: true)
+                return try await body(try LaborStore(path: labor))
+            }
+            return try await PostgresDatabase.withDatabase(url: labor, maximumConnections: 4, logger: Logger(label: "lienthong.labor")) { database in
+                try await body(try await PostgresLaborStore(database: database))
+            }
         }
     }
 
     /// Runs `body` with the labour runs (the gateway reached as the labour department over mTLS).
-    static func withRuns(_ store: StoreOption, _ gateway: AsxhCommand.GatewayOption, _ body: (LaborRuns) async throws -> Void) async throws {
+    static func withRuns(_ store: StoreOption, _ gateway: AsxhCommand.GatewayOption, _ body: @escaping @Sendable (LaborRuns) async throws -> Void) async throws {
         try await AsxhCommand.exitCodes {
-            let labor = try store.open()
+          try await store.withStore { labor in
             let dir = URL(fileURLWithPath: gateway.certs)
             let client = try PartnerClient(
                 baseURL: gateway.gateway, certificateFile: dir.appendingPathComponent("\(gateway.member).pem").path,
@@ -39,6 +48,7 @@ struct LaborCommand: AsyncParsableCommand {
                 maxConnections: 16)
             defer { Task { try? await client.shutdown() } }
             try await body(LaborRuns(store: labor, gateway: RegistryGateway(client: client, user: gateway.user), logger: Logger(label: "lienthong.labor")))
+          }
         }
     }
 
@@ -52,7 +62,9 @@ struct LaborCommand: AsyncParsableCommand {
             do {
                 let url = URL(fileURLWithPath: file)
                 let date = try asOf.map { try CalendarDate(iso: $0, field: "--as-of") } ?? AsxhCommand.today()
-                let summary = try store.open().importSurvey(url: url, name: url.lastPathComponent, defaultAsOf: date)
+                let summary = try await store.withStore { labor in
+                    try await labor.importSurvey(url: url, name: url.lastPathComponent, defaultAsOf: date, options: TabularOptions(), progress: { _ in })
+                }
                 print("\(summary.fileName): \(summary.rows) rows, \(summary.people) people, \(summary.inserted) new records, \(summary.replaced) replaced")
             } catch let error as LaborSurveyError {
                 FileHandle.standardError.write(Data("refused: \(error)\n".utf8))
@@ -88,7 +100,7 @@ struct LaborCommand: AsyncParsableCommand {
         func run() async throws {
             try await LaborCommand.withRuns(store, gateway) { runs in
                 let checked = try await runs.verifyIdentities(concurrency: concurrency)
-                let counts = try runs.store.counts()
+                let counts = try await runs.store.counts()
                 let statuses = counts.byIdentity.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }
                 print("\(checked) identities checked; " + (statuses + ["unverified \(counts.unverified)"]).joined(separator: ", "))
             }
@@ -121,7 +133,7 @@ struct LaborCommand: AsyncParsableCommand {
             }
             guard threshold >= 1 else { throw ValidationError("--threshold must be at least 1") }
             let started = ContinuousClock.now
-            let snapshot = try store.open().snapshot(on: day)
+            let snapshot = try await store.withStore { try await $0.snapshot(on: day) }
             let loaded = ContinuousClock.now
             let analysis = analyse(snapshot.snapshot, by: dimensions, on: day, bands: bands, threshold: threshold)
             let analysed = ContinuousClock.now
@@ -165,7 +177,7 @@ struct LaborCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOption
 
         func run() async throws {
-            let c = try store.open().counts()
+            let c = try await store.withStore { try await $0.counts() }
             let sources = c.bySource.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
             let identities = c.byIdentity.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }.joined(separator: ", ")
             print("\(c.records) records of \(c.people) people (\(sources)); identities: \(identities.isEmpty ? "none checked" : identities), "

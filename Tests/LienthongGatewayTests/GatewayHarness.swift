@@ -62,10 +62,12 @@ final class GatewayHarness: @unchecked Sendable {
     /// feed's reader); without it `gov.ioc.dongnai` holds a certificate but is no member.
     /// `consoleToken` writes it to `console-token.txt` (with a trailing newline) as `admin.console_token_file`.
     /// `partnerSettings` adds integer keys to `[partner]` (e.g. `["max_connections": 2]`).
+    /// `storageURL` (a `postgres://` URL) runs the gateway on PostgreSQL instead of SQLite (``sqliteAudit`` and
+    /// ``auditRecords()`` then throw: read the chain with ``postgresAuditRecords()``).
     func start(
         upstream: Bool = true, timeoutMs: Int = 1500, maxBodyBytes: Int = 4096, napasQuirks: Set<NAPASSimulator.Quirk> = [],
         rateLimitPerSecond: Int = 0, registry: Bool = false, labor: Bool = false, laborPartners: Bool = false,
-        consoleToken: String? = nil, partnerSettings: [String: Int] = [:]
+        consoleToken: String? = nil, partnerSettings: [String: Int] = [:], storageURL: String? = nil
     ) async throws {
         try ExamplePKI.create(at: certs, members: Self.members + (laborPartners ? Self.laborPartnerMembers : []))
         let ca = try CertificateAuthority(
@@ -286,8 +288,9 @@ final class GatewayHarness: @unchecked Sendable {
         }
         let configFile = dir.appendingPathComponent("lienthong.toml")
         try toml.write(to: configFile, atomically: true, encoding: .utf8)
-        configuration = try ConfigurationLoader.load(path: configFile.path, environment: [:])
-        gateway = try Gateway(configuration: configuration, logger: logger)
+        configuration = try ConfigurationLoader.load(
+            path: configFile.path, environment: storageURL.map { ["LIENTHONG_STORAGE_URL": $0] } ?? [:])
+        gateway = try await Gateway.open(configuration: configuration, logger: logger)
         let (stream, ready) = AsyncStream<GatewayEndpoints>.makeStream()
         let gateway = self.gateway!
         gatewayTask = Task { try await gateway.run { ready.yield($0) } }
@@ -311,6 +314,9 @@ final class GatewayHarness: @unchecked Sendable {
 
     /// Audit records so far.
     func auditRecords() throws -> [AuditRecord] { try sqliteAudit.records(from: 1, limit: 1_000_000) }
+
+    /// Audit records so far, whatever the storage (the only way on PostgreSQL).
+    func postgresAuditRecords() async throws -> [AuditRecord] { try await gateway.auditLog.records(from: 1, limit: 1_000_000) }
 
     /// Polls the audit log until `predicate` holds for some record (handshake records land asynchronously).
     func waitForAudit(_ predicate: (AuditRecord) -> Bool, timeout: Duration = .seconds(5)) async throws -> AuditRecord? {

@@ -33,6 +33,35 @@ final class LaborAPITests: XCTestCase {
         try traffic.auditAndPersonalData(expectActions: ["labor.status", "labor.import", "labor.ingest", "labor.analysis"])
     }
 
+    /// (a)–(c) with the gateway on PostgreSQL (`[storage] url`): the labour records live in the database with the
+    /// queue and the audit chain, and the API answers the same. Skipped without `LIENTHONG_TEST_POSTGRES`.
+    func testTheSameOnPostgreSQL() async throws {
+        guard let server = ProcessInfo.processInfo.environment["LIENTHONG_TEST_POSTGRES"], !server.isEmpty else {
+            throw XCTSkip("set LIENTHONG_TEST_POSTGRES (scripts/pg-test-server.sh start)")
+        }
+        let name = "labor_api_\(UUID().uuidString.prefix(8).lowercased())"
+        let created = try runProcess("/usr/bin/env", ["psql", server, "-qc", "CREATE DATABASE \(name)"])
+        XCTAssertEqual(created.status, 0, created.stderr)
+        defer { _ = try? runProcess("/usr/bin/env", ["psql", server, "-qc", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"]) }
+        let url = server.replacingOccurrences(of: #"/[^/]*$"#, with: "/\(name)", options: .regularExpression)
+
+        harness = try GatewayHarness()
+        try await harness.start(labor: true, laborPartners: true, storageURL: url)
+        let traffic = try LaborTraffic(harness: harness)
+        defer { traffic.shutdown() }
+        try await traffic.sendAndIngest()
+        try await traffic.analyses()
+        try await traffic.exports()
+        await harness.stop()
+        harness = nil
+
+        // The records are in PostgreSQL, not in a SQLite file beside the gateway.
+        let rows = try runProcess("/usr/bin/env", ["psql", url, "-tAc", "SELECT count(*) FROM labor_record"])
+        XCTAssertGreaterThan(Int(rows.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, 0, rows.stderr)
+        let actions = try runProcess("/usr/bin/env", ["psql", url, "-tAc", "SELECT DISTINCT action FROM audit_record WHERE target = 'labor' ORDER BY 1"])
+        XCTAssertEqual(actions.stdout.split(separator: "\n").map(String.init), ["labor.analysis", "labor.import", "labor.ingest", "labor.status"])
+    }
+
     /// (d) the IOC feed's single reader; (e) who may call the rest, and the malformed requests; (f) their audit.
     func testWhoMayCallWhatAndRefusals() async throws {
         harness = try GatewayHarness()
