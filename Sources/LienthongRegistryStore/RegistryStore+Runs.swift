@@ -21,17 +21,7 @@ extension RegistryStore {
                   AND r."row" > ?
                 ORDER BY r."row" LIMIT ?
                 """, arguments: [batch, afterRow, max(0, limit)])
-            return try rows.map { row in
-                let stored = try StoredRow(row, decoder: decoder)
-                let draft = stored.submitted
-                let verify = stored.disposition == .verify
-                return VerificationTask(
-                    row: stored.row, kind: verify ? .verify : .requestPersonalID,
-                    personalID: verify ? draft.effectivePersonalID : nil, fullName: draft.fullName,
-                    dateOfBirth: draft.dateOfBirth.value, sex: draft.sex.value, hometown: draft.hometown,
-                    permanentResidence: draft.residence, parentName: draft.parentOrGuardianName,
-                    birthRegistrationPlace: draft.birthRegistrationPlace)
-            }
+            return try rows.map { row in RegistryRowLogic.verificationTask(try StoredRow(row, decoder: decoder)) }
         }
     }
 
@@ -62,29 +52,13 @@ extension RegistryStore {
             """, arguments: [batch, row]) else {
             throw RegistryStoreError(.notFound, detail: "no such row in the batch")
         }
-        let disposition = Disposition(rawValue: stored["disposition"])
-        guard let disposition, disposition != .returnToCommune else {
-            throw RegistryStoreError(.conflict, detail: "the row was returned to the commune and is not verified")
-        }
-        if let existing = stored["verification"] as Data? {
-            let previous = try? JSONDecoder().decode(VerificationStatus.self, from: existing)
-            guard previous == status else {
-                throw RegistryStoreError(.conflict, detail: "the row already has another verification result")
-            }
-            return
-        }
-        var assigned: String?
-        if case .numberAssigned(let id) = status {
-            guard disposition == .requestPersonalID else {
-                throw RegistryStoreError(.conflict, detail: "a number can only be assigned to a row without one")
-            }
-            assigned = id.digits
-        }
+        guard let write = try RegistryRowLogic.verificationWrite(
+            disposition: stored["disposition"], existing: stored["verification"] as Data?, status: status) else { return }
         try db.execute(sql: """
             UPDATE registry_row SET verification_status = ?, verification = ?, verified_at = ?,
                    personal_id = COALESCE(?, personal_id)
             WHERE batch_id = ? AND "row" = ?
-            """, arguments: [status.code, try JSONEncoder().encode(status), Self.millis(Date()), assigned, batch, row])
+            """, arguments: [write.code, write.document, Self.millis(Date()), write.assignedPersonalID, batch, row])
     }
 
     /// The verification run's progress for a batch.
@@ -93,25 +67,13 @@ extension RegistryStore {
     public func verificationProgress(batch: String) throws -> VerificationProgress {
         try pool.read { db in
             try Self.requireBatch(db, batch)
-            var total = 0, done = 0, returned = 0
-            var byStatus: [String: Int] = [:]
             let rows = try Row.fetchAll(db, sql: """
                 SELECT disposition = 'return-to-commune' AS returned, verification_status, COUNT(*) AS n
                 FROM registry_row WHERE batch_id = ? GROUP BY 1, 2
                 """, arguments: [batch])
-            for row in rows {
-                let n: Int = row["n"]
-                if row["returned"] as Bool {
-                    returned += n
-                    continue
-                }
-                total += n
-                if let status: String = row["verification_status"] {
-                    done += n
-                    byStatus[status, default: 0] += n
-                }
-            }
-            return VerificationProgress(batch: batch, total: total, done: done, byStatus: byStatus, returnedToCommune: returned)
+            return RegistryRowLogic.progress(batch: batch, groups: rows.map { row in
+                (returned: row["returned"] as Bool, status: row["verification_status"] as String?, count: row["n"] as Int)
+            })
         }
     }
 
@@ -135,15 +97,8 @@ extension RegistryStore {
                   AND r."row" > ?
                 ORDER BY r."row" LIMIT ?
                 """, arguments: [batch, period, afterRow, max(0, limit)])
-            return try rows.compactMap { row -> AccountCheckTask? in
-                let draft = try StoredRow(row, decoder: decoder).effective
-                guard let account = draft.effectiveAccountNumber else { return nil }
-                let authorised = draft.authorisedName != nil
-                return AccountCheckTask(
-                    row: row["row"], period: period, bin: draft.bankBIN, accountNumber: account,
-                    accountType: draft.effectiveAccountType, payee: authorised ? .authorisedPerson : .beneficiary,
-                    holderName: authorised ? draft.authorisedName : draft.fullName,
-                    holderPersonalID: authorised ? draft.authorisedPersonalID.value : draft.effectivePersonalID)
+            return try rows.compactMap { row in
+                RegistryRowLogic.accountCheckTask(try StoredRow(row, decoder: decoder), period: period)
             }
         }
     }
@@ -163,9 +118,7 @@ extension RegistryStore {
                 """, arguments: [batch, row]) else {
                 throw RegistryStoreError(.notFound, detail: "no such row in the batch")
             }
-            guard ["matched", "mismatch", "number_assigned"].contains(status["verification_status"] as String?) else {
-                throw RegistryStoreError(.conflict, detail: "the row's identity is not verified")
-            }
+            try RegistryRowLogic.checkVerified(status["verification_status"])
             try db.execute(sql: """
                 INSERT OR REPLACE INTO registry_account_check (batch_id, "row", period, result, registered_name, checked_at)
                 VALUES (?, ?, ?, ?, ?, ?)
@@ -205,22 +158,10 @@ extension RegistryStore {
             try Self.requireBatch(db, batch)
             var tasks: [OpeningTask] = []
             try forEachVerifiedRow(db, batch: batch, period: period) { stored, check, _, openingRef in
-                guard tasks.count < limit, openingRef == nil else { return }
-                let decision = decide(stored, check: check)
-                guard decision.decision.status == .needsAccount else { return }
-                let draft = stored.effective
-                guard let name = draft.fullName, let id = draft.effectivePersonalID else { return }
-                let person = OpeningPerson(fullName: name, personalID: id, dateOfBirth: draft.dateOfBirth.value?.fullDate,
-                                           sex: draft.sex.value, permanentResidence: draft.residence,
-                                           phone: draft.phone.value)
-                var authorised: OpeningPerson?
-                if let guardian = draft.authorisedName, let guardianID = draft.authorisedPersonalID.value {
-                    authorised = OpeningPerson(fullName: guardian, personalID: guardianID, dateOfBirth: nil)
-                }
-                tasks.append(OpeningTask(
-                    requestRef: Self.openingRequestRef(batch: batch, row: stored.row), batch: batch, row: stored.row,
-                    period: period, bankBIN: decision.bankBIN, person: person, authorisedPerson: authorised,
-                    payee: decision.decision.payee, category: stored.firstCategory))
+                guard tasks.count < limit,
+                      let task = RegistryRowLogic.openingTask(stored, check: check, openingRef: openingRef, batch: batch,
+                                                              period: period, defaultBankBIN: defaultBankBIN) else { return }
+                tasks.append(task)
             }
             return tasks
         }
@@ -234,28 +175,26 @@ extension RegistryStore {
     ///   opening or another reference), `invalidArgument` (BIN).
     public func recordOpeningSent(batch: String, row: Int, requestRef: String, messageID: String, bank: String,
                                   period: String? = nil) throws {
-        if let period { _ = try Self.checkPeriod(period) }
-        do { try BankDirectory.validateBIN(bank, field: "bank") } catch {
-            throw RegistryStoreError(.invalidArgument, detail: "bank: must be a 6-digit BIN")
-        }
+        try RegistryRowLogic.checkOpeningSent(bank: bank, period: period)
         try pool.write { db in
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM registry_row WHERE batch_id = ? AND \"row\" = ?",
                                     arguments: [batch, row]) ?? false else {
                 throw RegistryStoreError(.notFound, detail: "no such row in the batch")
             }
-            if let existing = try Row.fetchOne(db, sql: """
+            let existing = try Row.fetchOne(db, sql: """
                 SELECT request_ref, message_id, status FROM registry_opening WHERE batch_id = ? AND "row" = ?
-                """, arguments: [batch, row]) {
-                guard existing["request_ref"] as String == requestRef else {
-                    throw RegistryStoreError(.conflict, detail: "the row already has an opening under another reference")
-                }
-                if existing["message_id"] as String == messageID { return }
-                guard existing["status"] as String == OpeningStatus.requested.rawValue else {
-                    throw RegistryStoreError(.conflict, detail: "the bank already answered this opening")
-                }
+                """, arguments: [batch, row]).map { row in
+                (requestRef: row["request_ref"] as String, messageID: row["message_id"] as String, status: row["status"] as String)
+            }
+            switch try RegistryRowLogic.openingSent(existing: existing, requestRef: requestRef, messageID: messageID) {
+            case .unchanged:
+                return
+            case .replaceMessage:
                 try db.execute(sql: "UPDATE registry_opening SET message_id = ?, bank_bin = ?, sent_at = ? WHERE request_ref = ?",
                                arguments: [messageID, bank, Self.millis(Date()), requestRef])
                 return
+            case .insert:
+                break
             }
             try db.execute(sql: """
                 INSERT INTO registry_opening (request_ref, batch_id, "row", period, bank_bin, message_id, status, sent_at)
@@ -278,23 +217,9 @@ extension RegistryStore {
                 """, arguments: [requestRef]) else {
                 throw RegistryStoreError(.notFound, detail: "no such account opening")
             }
-            guard let current = OpeningStatus(rawValue: existing["status"]) else {
-                throw RegistryStoreError(.corrupt, detail: "registry_opening.status")
-            }
-            let next = OpeningStatus(rawValue: outcome.rawValue) ?? .acknowledged
-            if next == current { return }
-            if next.rank <= current.rank {
-                if next.rank == current.rank {
-                    throw RegistryStoreError(.conflict, detail: "the opening already has the other outcome")
-                }
-                return
-            }
-            if next == .cardDelivered, current == .rejected {
-                throw RegistryStoreError(.conflict, detail: "a card cannot be delivered for a rejected opening")
-            }
-            if next == .opened || next == .cardDelivered, accountID == nil, current != .opened {
-                throw RegistryStoreError(.conflict, detail: "an opened account needs its account id")
-            }
+            guard let write = try RegistryRowLogic.openingResult(current: existing["status"], outcome: outcome,
+                                                                 accountID: accountID) else { return }
+            let next = write.status
             let batch: String = existing["batch_id"]
             let row: Int = existing["row"]
             try db.execute(sql: """
@@ -302,7 +227,7 @@ extension RegistryStore {
                        reason_code = COALESCE(?, reason_code), reason = COALESCE(?, reason), updated_on = ?
                 WHERE request_ref = ?
                 """, arguments: [next.rawValue, accountID, reasonCode, reason, day?.iso, requestRef])
-            if next == .opened || (next == .cardDelivered && current != .opened), let accountID {
+            if write.adoptsAccount, let accountID {
                 let bin: String = existing["bank_bin"]
                 try db.execute(sql: """
                     UPDATE registry_row SET opened_account = ?, opened_bin = ?, account_number = ?, bank_bin = ?
@@ -320,14 +245,11 @@ extension RegistryStore {
             try Self.requireBatch(db, batch)
             return try Row.fetchAll(db, sql: "SELECT * FROM registry_opening WHERE batch_id = ? ORDER BY \"row\"",
                                     arguments: [batch]).map { row in
-                guard let status = OpeningStatus(rawValue: row["status"]) else {
-                    throw RegistryStoreError(.corrupt, detail: "registry_opening.status")
-                }
-                return OpeningRecord(
-                    requestRef: row["request_ref"], batch: row["batch_id"], row: row["row"], period: row["period"] as String?,
-                    bankBIN: row["bank_bin"], messageID: row["message_id"], status: status, accountID: row["account_id"],
-                    reasonCode: row["reason_code"], reason: row["reason"], sentAt: Self.date(millis: row["sent_at"]),
-                    updatedOn: (row["updated_on"] as String?).flatMap { try? CalendarDate(iso: $0) })
+                try RegistryRowLogic.openingRecord(
+                    requestRef: row["request_ref"], batch: row["batch_id"], row: row["row"], period: row["period"],
+                    bankBIN: row["bank_bin"], messageID: row["message_id"], status: row["status"],
+                    accountID: row["account_id"], reasonCode: row["reason_code"], reason: row["reason"],
+                    sentAtMillis: row["sent_at"], updatedOn: row["updated_on"])
             }
         }
     }

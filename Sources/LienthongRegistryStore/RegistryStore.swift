@@ -22,6 +22,8 @@ public import Logging
 /// register's values applied (a mismatch's registered fields, an assigned number) and an opened account in place
 /// of the list's. Nothing here logs or throws a person's data.
 ///
+/// It conforms to ``RegistryRecords``, as the PostgreSQL store does (same results, same order, same errors).
+///
 /// Schema (migration `registry-v1`; times are integer milliseconds since 1970):
 /// - `registry_batch(id PK, file_name, imported_at, imported_by, reference_date, total, to_verify, to_request,
 ///   returned, with_warnings)`;
@@ -166,15 +168,10 @@ public final class RegistryStore: Sendable {
     ///   errors for storage failures.
     public func importList(url: URL, name: String, importedBy: String, referenceDate: CalendarDate,
                            banks: BankMatcher = .standard, progress: (Int) -> Void = { _ in }) throws -> BatchSummary {
-        let reader: TabularReader
-        do { reader = try TabularReader(url: url, name: name) } catch { throw ImportError(error) }
-        defer { reader.close() }
-        let columns: ColumnIndex
-        do { columns = try ListHeader.map(reader.headers) } catch {
-            throw ImportError(error, file: name, row: reader.headerRow)
-        }
+        let list = try ListImportReader(url: url, name: name)
+        defer { list.close() }
         let id = UUID().uuidString.lowercased()
-        let importedAt = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+        let importedAt = RegistryRowLogic.now()
         let counts = try pool.write { db -> BatchCounts in
             try db.execute(sql: """
                 INSERT INTO registry_batch (id, file_name, imported_at, imported_by, reference_date, total, to_verify,
@@ -187,43 +184,17 @@ public final class RegistryStore: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let known = StoredBeneficiaries(statement: try db.makeStatement(sql: Self.knownSQL), batch: id)
-            var screening = ListScreening(check: QualityCheck(referenceDate: referenceDate), registry: known, banks: banks)
-            let encoder = JSONEncoder()
-            var counts = BatchCounts()
-            while true {
-                let next: TabularRow?
-                do throws(TabularError) { next = try reader.next() } catch { throw ImportError(error) }
-                guard let tabular = next else { break }
-                let cells = tabular.cells.map { cell -> RawCell? in
-                    if cell.isEmpty { return nil }
-                    // A date-styled cell is decoded here, with the workbook's own date system (1900 or 1904).
-                    if cell.kind == .dateSerial, let date = ExcelDate.date(fromSerialText: cell.text, system: reader.dateSystem) {
-                        return RawCell(date.iso)
-                    }
-                    return RawCell(cell.text, numeric: cell.kind == .number || cell.kind == .dateSerial)
-                }
-                let (draft, assessment) = screening.screen(columns.row(number: tabular.number, cells: cells))
+            var screening = ListImportScreening(referenceDate: referenceDate, registry: known, banks: banks)
+            while let listRow = try list.next() {
+                let row = try screening.screen(listRow)
                 if let failure = known.failure { throw failure }
-                let warnings = assessment.findings.contains { $0.severity == .warning }
-                counts.total += 1
-                if warnings { counts.withWarnings += 1 }
-                switch assessment.disposition {
-                case .verify: counts.toVerify += 1
-                case .requestPersonalID: counts.toRequestPersonalID += 1
-                case .returnToCommune: counts.returnedToCommune += 1
-                }
-                let personalID: String? = {
-                    if case .verify(let id) = assessment.disposition { return id.digits }
-                    return nil
-                }()
                 try insert.execute(arguments: [
-                    id, tabular.number, Disposition(assessment.disposition).rawValue, personalID, draft.commune,
-                    draft.district, draft.categories.value.map { $0.map(\.rawValue).joined(separator: ",") },
-                    draft.effectiveAccountNumber, draft.bankBIN, warnings,
-                    try encoder.encode(draft), try encoder.encode(assessment.findings),
+                    id, row.number, row.disposition, row.personalID, row.commune, row.district, row.categories,
+                    row.accountNumber, row.bankBIN, row.hasWarnings, row.draft, row.findings,
                 ])
-                if counts.total % 1000 == 0 { progress(counts.total) }
+                if screening.counts.total % 1000 == 0 { progress(screening.counts.total) }
             }
+            let counts = screening.counts
             try db.execute(sql: """
                 UPDATE registry_batch SET total = ?, to_verify = ?, to_request = ?, returned = ?, with_warnings = ?
                 WHERE id = ?
@@ -283,13 +254,9 @@ public final class RegistryStore: Sendable {
             SELECT COUNT(*) FROM registry_row WHERE batch_id = ? AND disposition <> 'return-to-commune'
             AND verification_status IS NOT NULL
             """, arguments: [batch]) ?? 0
-        let toDo = counts.toVerify + counts.toRequestPersonalID
-        let status: BatchStatus = done >= toDo ? .verified : (done == 0 ? .imported : .verifying)
-        guard let reference = try? CalendarDate(iso: row["reference_date"]) else {
-            throw RegistryStoreError(.corrupt, detail: "registry_batch.reference_date")
-        }
-        return BatchSummary(id: row["id"], fileName: row["file_name"], importedAt: date(millis: row["imported_at"]),
-                            importedBy: row["imported_by"], referenceDate: reference, counts: counts, status: status)
+        return try RegistryRowLogic.summary(id: row["id"], fileName: row["file_name"], importedAtMillis: row["imported_at"],
+                                            importedBy: row["imported_by"], referenceDate: row["reference_date"],
+                                            counts: counts, done: done)
     }
 
     static func requireBatch(_ db: Database, _ batch: String) throws {

@@ -194,46 +194,9 @@ extension RegistryStore {
             """, arguments: [period ?? "", batch])
         while let row = try cursor.next() {
             let stored = try StoredRow(row, decoder: decoder)
-            let draft = stored.submitted
-            func line(_ kind: DiscrepancyKind, issue: String, code: String? = nil, field: String? = nil,
-                      submitted: String? = nil, registered: String? = nil, bank: String? = nil) -> DiscrepancyLine {
-                DiscrepancyLine(row: stored.row, kind: kind, fullName: draft.fullName,
-                                dateOfBirth: ReportText.date(draft.dateOfBirth.value),
-                                personalID: draft.effectivePersonalID?.digits, commune: stored.commune,
-                                district: stored.district, issue: issue, findingCode: code, field: field,
-                                submitted: submitted, registered: registered, bankRegistered: bank)
-            }
-            if stored.disposition == .returnToCommune {
-                let ordered = stored.findings.filter { $0.severity == .blocking } + stored.findings.filter { $0.severity == .warning }
-                for finding in ordered {
-                    try body(line(.returnedToCommune, issue: finding.message, code: finding.code.rawValue,
-                                  field: finding.column?.vietnameseHeader))
-                }
-            }
-            switch stored.verification {
-            case .mismatch(let differences)?:
-                for difference in differences {
-                    try body(line(.mismatch, issue: DiscrepancyKind.mismatch.vietnameseName,
-                                  field: ReportText.field(difference.field),
-                                  submitted: ReportText.submitted(difference.field, draft),
-                                  registered: ReportText.registered(difference)))
-                }
-            case .notFound?:
-                try body(line(.notFound, issue: DiscrepancyKind.notFound.vietnameseName,
-                              field: ListColumn.personalId.vietnameseHeader))
-            case .invalid(let findings)?:
-                for finding in findings {
-                    try body(line(.invalid, issue: finding.message, code: finding.code.rawValue,
-                                  field: finding.column?.vietnameseHeader))
-                }
-            default:
-                break
-            }
-            if row["check_result"] as String? == AccountVerification.nameMismatch.rawValue {
-                let effective = stored.effective
-                let payeeName = effective.authorisedName ?? effective.fullName
-                try body(line(.accountNameMismatch, issue: DiscrepancyKind.accountNameMismatch.vietnameseName,
-                              field: "Tên chủ tài khoản", submitted: payeeName, bank: row["registered_name"]))
+            for line in RegistryRowLogic.discrepancyLines(stored, checkResult: row["check_result"],
+                                                          registeredName: row["registered_name"]) {
+                try body(line)
             }
         }
     }
@@ -251,15 +214,11 @@ extension RegistryStore {
     /// whose account is verified (``AccountStatus/readyCashless``), sorted by BIN (accounts without a bank last).
     public func bankLists(batch: String, period: String) throws -> [BankList] {
         _ = try Self.checkPeriod(period)
-        var lists: [String: [PayeeLine]] = [:]
+        var lines: [(bin: String?, line: PayeeLine)] = []
         try pool.read { db in
-            try payeeLines(db, batch: batch, period: period) { bin, line in lists[bin ?? "", default: []].append(line) }
+            try payeeLines(db, batch: batch, period: period) { bin, line in lines.append((bin, line)) }
         }
-        return lists.keys.sorted { ($0.isEmpty ? "~" : $0) < ($1.isEmpty ? "~" : $1) }.map { key in
-            let bin = key.isEmpty ? nil : key
-            return BankList(bin: bin, bankName: bin.flatMap { BankCatalog.standard.bank(bin: $0)?.shortName }, period: period,
-                            title: Self.bankTitle(bin: bin, period: period), lines: lists[key] ?? [])
-        }
+        return RegistryRowLogic.bankLists(lines, period: period)
     }
 
     /// Writes one list per bank to `directory` as `ngan-hang-<BIN>-<batch>-<period>.csv`/`.xlsx`
@@ -304,19 +263,10 @@ extension RegistryStore {
     func payeeLines(_ db: Database, batch: String, period: String, _ body: (String?, PayeeLine) throws -> Void) throws {
         try Self.requireBatch(db, batch)
         try forEachVerifiedRow(db, batch: batch, period: period) { stored, check, _, openingRef in
-            let decision = decide(stored, check: check)
-            guard decision.decision.status == .needsAccount || decision.decision.status == .readyCashless else { return }
-            let draft = stored.effective
-            let authorised = decision.decision.payee == .authorisedPerson
-            let line = PayeeLine(
-                row: stored.row, fullName: draft.fullName, dateOfBirth: ReportText.date(draft.dateOfBirth.value),
-                personalID: draft.effectivePersonalID?.digits, payee: decision.decision.payee,
-                payeeName: authorised ? draft.authorisedName : draft.fullName,
-                payeePersonalID: authorised ? draft.authorisedPersonalID.value?.digits : draft.effectivePersonalID?.digits,
-                accountNumber: decision.decision.status == .readyCashless ? draft.effectiveAccountNumber : nil,
-                commune: stored.commune, district: stored.district, categories: ReportText.categories(draft),
-                status: decision.decision.status, openingRef: openingRef)
-            try body(decision.bankBIN, line)
+            if let (bin, line) = RegistryRowLogic.payeeLine(stored, check: check, openingRef: openingRef,
+                                                            defaultBankBIN: defaultBankBIN) {
+                try body(bin, line)
+            }
         }
     }
 
@@ -333,8 +283,7 @@ extension RegistryStore {
         _ = try Self.checkPeriod(period)
         var lines: [CashLine] = []
         try pool.read { db in try cashLines(db, batch: batch, period: period) { lines.append($0) } }
-        return CashList(batch: batch, period: period, title: "Danh sách chi trả tiền mặt qua bưu điện — kỳ \(period)",
-                        lines: lines)
+        return RegistryRowLogic.cashList(batch: batch, period: period, lines: lines)
     }
 
     /// Writes the cash list to `directory` as `buu-dien-tien-mat-<batch>-<period>.csv`/`.xlsx`.
@@ -361,14 +310,7 @@ extension RegistryStore {
     func cashLines(_ db: Database, batch: String, period: String, _ body: (CashLine) throws -> Void) throws {
         try Self.requireBatch(db, batch)
         try forEachVerifiedRow(db, batch: batch, period: period) { stored, check, _, _ in
-            let decision = decide(stored, check: check)
-            guard decision.decision.status == .cashPostOffice else { return }
-            let draft = stored.effective
-            try body(CashLine(row: stored.row, fullName: draft.fullName, dateOfBirth: ReportText.date(draft.dateOfBirth.value),
-                              personalID: draft.effectivePersonalID?.digits, residence: draft.residence,
-                              commune: stored.commune, district: stored.district,
-                              categories: ReportText.categories(draft), receiver: draft.authorisedName,
-                              reason: decision.decision.reason))
+            if let line = RegistryRowLogic.cashLine(stored, check: check, defaultBankBIN: defaultBankBIN) { try body(line) }
         }
     }
 
@@ -390,44 +332,16 @@ extension RegistryStore {
     /// Writes the monthly report to `directory` as `bao-cao-thang-<period>-<batch>.csv`/`.xlsx`; the sheet is
     /// named after the period (`Báo cáo tháng MM-YYYY`).
     public func writeMonthlyReport(batch: String, period: String, to directory: URL) throws -> ReportFiles {
-        let report = try monthlyReport(batch: batch, period: period)
-        let writer = try ReportWriter(directory: directory, baseName: "bao-cao-thang-\(period)-\(batch)",
-                                      sheetName: report.title.replacingOccurrences(of: "/", with: "-"),
-                                      headers: Self.monthlyHeaders)
-        do {
-            for count in report.counts {
-                try writer.append([count.district, count.commune,
-                                   BeneficiaryCategory(rawValue: count.category)?.vietnameseName ?? "Chưa xác định",
-                                   ReportText.verification(count.verificationStatus), ReportText.payment(count.paymentStatus)],
-                                  count: count.count)
-            }
-            return try writer.finish()
-        } catch {
-            writer.abandon()
-            throw error
-        }
+        try RegistryReportFiles.write(try monthlyReport(batch: batch, period: period), to: directory)
     }
 
     static func nextMonth(_ first: CalendarDate) -> CalendarDate {
         first.adding(days: CalendarDate.daysInMonth(year: first.year, month: first.month))
     }
 
-    private struct CountKey: Hashable {
-        var district: String, commune: String, category: String, verification: String, payment: AccountStatus?
-    }
-
     func monthlyCounts(_ db: Database, batch: String, period: String) throws -> (Int, [MonthlyCount]) {
         try Self.requireBatch(db, batch)
-        var table: [CountKey: Int] = [:]
-        var total = 0
-        func add(_ district: String?, _ commune: String?, _ categories: String?, _ verification: String,
-                 _ payment: AccountStatus?, _ n: Int = 1) {
-            let codes = categories.map { $0.split(separator: ",").map(String.init) } ?? []
-            for category in codes.isEmpty ? ["unknown"] : codes {
-                table[CountKey(district: district ?? "", commune: commune ?? "", category: category,
-                               verification: verification, payment: payment), default: 0] += n
-            }
-        }
+        var tally = RegistryRowLogic.MonthlyTally(defaultBankBIN: defaultBankBIN)
         // Rows not verified: counted from the columns alone.
         let rows = try Row.fetchCursor(db, sql: """
             SELECT district, commune, categories, disposition, verification_status, COUNT(*) AS n FROM registry_row
@@ -435,25 +349,14 @@ extension RegistryStore {
             GROUP BY 1, 2, 3, 4, 5
             """, arguments: [batch])
         while let row = try rows.next() {
-            let n: Int = row["n"]
-            total += n
-            let verification = (row["verification_status"] as String?)
-                ?? (row["disposition"] as String == Disposition.returnToCommune.rawValue ? "returned-to-commune" : "pending")
-            add(row["district"], row["commune"], row["categories"], verification, nil, n)
+            tally.addUnverified(district: row["district"], commune: row["commune"], categories: row["categories"],
+                                disposition: row["disposition"], verificationStatus: row["verification_status"],
+                                count: row["n"])
         }
         // Verified rows: with the period's payment decision.
         try forEachVerifiedRow(db, batch: batch, period: period) { stored, check, _, _ in
-            total += 1
-            add(stored.district, stored.commune, stored.categories, stored.verification?.code ?? "pending",
-                decide(stored, check: check).decision.status)
+            tally.addVerified(stored, check: check)
         }
-        let counts = table.map { key, n in
-            MonthlyCount(district: key.district, commune: key.commune, category: key.category,
-                         verificationStatus: key.verification, paymentStatus: key.payment, count: n)
-        }.sorted {
-            ($0.district, $0.commune, $0.category, $0.verificationStatus, $0.paymentStatus?.rawValue ?? "")
-                < ($1.district, $1.commune, $1.category, $1.verificationStatus, $1.paymentStatus?.rawValue ?? "")
-        }
-        return (total, counts)
+        return (tally.total, tally.counts)
     }
 }

@@ -44,19 +44,7 @@ extension RegistryStore {
                 SELECT \(StoredRow.columns), r.personal_id FROM registry_row r WHERE r.batch_id = ? AND r."row" > ?
                 ORDER BY r."row" LIMIT ?
                 """, arguments: [batch, after, max(0, limit)]).map { row in
-                let stored = try StoredRow(row, decoder: decoder)
-                let disposition: RowDisposition
-                switch stored.disposition {
-                case .returnToCommune: disposition = .returnToCommune
-                case .requestPersonalID: disposition = .requestPersonalID
-                case .verify:
-                    guard let id = stored.submitted.effectivePersonalID else {
-                        throw RegistryStoreError(.corrupt, detail: "registry_row.disposition")
-                    }
-                    disposition = .verify(id)
-                }
-                return RowRecord(row: stored.row, disposition: disposition, findings: stored.findings,
-                                 submitted: stored.submitted, effective: stored.effective, verification: stored.verification)
+                try RegistryRowLogic.record(try StoredRow(row, decoder: decoder))
             }
         }
     }

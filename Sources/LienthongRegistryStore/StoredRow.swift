@@ -1,12 +1,16 @@
-import Foundation
+public import Foundation
 import GRDB
 import LienthongCore
 import LienthongRegistry
 
 /// A row as read back: the list's draft, the findings, the verification, an opened account, and the values later
 /// steps use (``effective``).
-struct StoredRow {
-    var row: Int
+///
+/// Storage SPI (`@_spi(RegistryStorage)`): the stores build it from their columns and hand it to the shared pure
+/// helpers (``RegistryRowLogic``), so every database derives tasks, decisions and reports the same way.
+@_spi(RegistryStorage) public struct StoredRow: Sendable {
+    /// The row number in the list.
+    @_spi(RegistryStorage) public var row: Int
     var disposition: Disposition
     var submitted: BeneficiaryDraft
     var findings: [Finding]
@@ -24,23 +28,37 @@ struct StoredRow {
         """
 
     init(_ row: Row, decoder: JSONDecoder) throws {
-        self.row = row["row"]
-        guard let disposition = Disposition(rawValue: row["disposition"]) else {
+        try self.init(row: row["row"], disposition: row["disposition"], draft: row["draft"] as Data,
+                      findings: row["findings"] as Data, verification: row["verification"] as Data?,
+                      openedAccount: row["opened_account"], openedBIN: row["opened_bin"], commune: row["commune"],
+                      district: row["district"], categories: row["categories"], decoder: decoder)
+    }
+
+    /// A row from its stored columns (`registry_row`: `row`, `disposition`, the JSON of `draft`, `findings` and
+    /// `verification`, `opened_account`, `opened_bin`, `commune`, `district`, `categories`).
+    ///
+    /// - Throws: ``RegistryStoreError`` `corrupt` naming the column (never a value).
+    @_spi(RegistryStorage) public init(
+        row: Int, disposition: String, draft: Data, findings: Data, verification: Data?, openedAccount: String?,
+        openedBIN: String?, commune: String?, district: String?, categories: String?, decoder: JSONDecoder
+    ) throws {
+        self.row = row
+        guard let disposition = Disposition(rawValue: disposition) else {
             throw RegistryStoreError(.corrupt, detail: "registry_row.disposition")
         }
         self.disposition = disposition
         do {
-            submitted = try decoder.decode(BeneficiaryDraft.self, from: row["draft"] as Data)
-            findings = try decoder.decode([Finding].self, from: row["findings"] as Data)
-            verification = try (row["verification"] as Data?).map { try decoder.decode(VerificationStatus.self, from: $0) }
+            submitted = try decoder.decode(BeneficiaryDraft.self, from: draft)
+            self.findings = try decoder.decode([Finding].self, from: findings)
+            self.verification = try verification.map { try decoder.decode(VerificationStatus.self, from: $0) }
         } catch {
             throw RegistryStoreError(.corrupt, detail: "registry_row.draft, findings or verification")
         }
-        openedAccount = row["opened_account"]
-        openedBIN = row["opened_bin"]
-        commune = row["commune"]
-        district = row["district"]
-        categories = row["categories"]
+        self.openedAccount = openedAccount
+        self.openedBIN = openedBIN
+        self.commune = commune
+        self.district = district
+        self.categories = categories
     }
 
     /// Whether the identity verification succeeded (matched, mismatch with the register's values, number assigned).
@@ -91,15 +109,7 @@ struct StoredRow {
 extension RegistryStore {
     /// The payment decision of a verified row for a period, and the bank concerned.
     func decide(_ stored: StoredRow, check: AccountVerification?) -> RowPaymentDecision {
-        let draft = stored.effective
-        let decision = PaymentChannel.decide(draft, verification: check)
-        let bank: String?
-        switch decision.status {
-        case .needsAccount: bank = draft.bankBIN ?? defaultBankBIN
-        case .cashPostOffice: bank = nil
-        default: bank = draft.bankBIN
-        }
-        return RowPaymentDecision(row: stored.row, decision: decision, accountCheck: check, bankBIN: bank)
+        RegistryRowLogic.decide(stored, check: check, defaultBankBIN: defaultBankBIN)
     }
 
     /// Visits the verified rows of `batch` in row order with this period's account check and opening reference.
@@ -116,15 +126,7 @@ extension RegistryStore {
             """, arguments: [period, batch])
         while let row = try cursor.next() {
             let stored = try StoredRow(row, decoder: decoder)
-            let check: AccountVerification?
-            if let text: String = row["check_result"] {
-                guard let value = AccountVerification(rawValue: text) else {
-                    throw RegistryStoreError(.corrupt, detail: "registry_account_check.result")
-                }
-                check = value
-            } else {
-                check = nil
-            }
+            let check = try RegistryRowLogic.accountCheck(row["check_result"])
             try body(stored, check, row["registered_name"], row["request_ref"])
         }
     }
