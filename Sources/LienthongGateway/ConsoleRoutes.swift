@@ -189,15 +189,16 @@ struct ConsoleRoutes: Sendable {
         guard let registry else {
             return Self.notConfigured(.registry, language, context, section: "[registry]", vi: ConsoleMessages.noRegistry.vi, en: ConsoleMessages.noRegistry.en)
         }
-        let batches = try registry.store.batches().map { batch -> RegistryBatchRow in
-            let progress = try registry.store.verificationProgress(batch: batch.id)
+        var batches: [RegistryBatchRow] = []
+        for batch in try await registry.store.batches() {
+            let progress = try await registry.store.verificationProgress(batch: batch.id)
             let status = progress.byStatus
-            return RegistryBatchRow(
+            batches.append(RegistryBatchRow(
                 id: batch.id, fileName: batch.fileName, rows: batch.counts.total, importedAt: batch.importedAt,
                 verificationDone: progress.done, verificationTotal: progress.total,
                 matched: status["matched", default: 0] + status["number_assigned", default: 0],
                 mismatch: status["mismatch", default: 0], notFound: status["not_found", default: 0],
-                invalid: status["invalid", default: 0] + progress.returnedToCommune)
+                invalid: status["invalid", default: 0] + progress.returnedToCommune))
         }
         let jobs = try await registry.jobs.latest().filter { $0.state == .running }.map { job in
             RegistryJobRow(

@@ -124,7 +124,7 @@ public final class Gateway: Sendable {
         registry = try configuration.registry.map {
             try RegistryHost(
                 settings: $0, dataDirectory: configuration.gateway.dataDirectory,
-                trustAnchorFile: configuration.partner.trustAnchorFiles.first ?? "", logger: logger)
+                trustAnchorFile: configuration.partner.trustAnchorFiles.first ?? "", store: storage.registry, logger: logger)
         }
         labor = try configuration.labor.map {
             try LaborHost(
@@ -156,6 +156,7 @@ public final class Gateway: Sendable {
         MessageRoutes(runtime: runtime, queue: queue, delivery: delivery).register(on: router)
         AccountOpeningRoutes(ledger: storage.openings).register(on: router)
         runtime.metrics.audit(seq: (try? await runtime.auditLog.lastSeq()) ?? 0)
+        try await registry?.jobs.interruptLeftovers()
         let registry = self.registry
         if let registry { RegistryRoutes(host: registry).register(on: router) }
         let labor = self.labor

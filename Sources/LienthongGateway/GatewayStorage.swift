@@ -2,6 +2,7 @@ import Foundation
 public import LienthongAudit
 public import LienthongConfig
 public import LienthongLaborStore
+public import LienthongRegistryStore
 import LienthongPostgres
 public import LienthongQueue
 public import Logging
@@ -13,8 +14,8 @@ public import Logging
 /// - PostgreSQL: one database shared by every gateway instance pointed at it (one queue, one audit chain);
 ///   migrations are applied at start, each once, under an advisory lock.
 ///
-/// The labour records are here too when the backend is PostgreSQL and `[labor]` is configured (with SQLite they keep
-/// their own file, `[labor] database`). The registry stays in its SQLite file in the data folder for now.
+/// The registry's and the labour records are here too when the backend is PostgreSQL and `[registry]`/`[labor]` are
+/// configured; with SQLite they keep their own files (`[registry] database`, `[labor] database`).
 public struct GatewayStorage: Sendable {
     /// The audit chain.
     public let audit: any AuditLog
@@ -24,6 +25,8 @@ public struct GatewayStorage: Sendable {
     public let openings: any AccountOpeningBook
     /// The labour records in PostgreSQL (`nil`: SQLite, or no `[labor]`; the labour host opens its own file).
     public let labor: (any LaborRecords)?
+    /// The registry in PostgreSQL (`nil`: SQLite, or no `[registry]`; the registry host opens its own file).
+    public let registry: (any RegistryRecords)?
     /// The SQLite store behind ``audit`` and ``queue`` when the backend is SQLite (for SQLite-only tools:
     /// archive, backup, the `synchronous` pragma check).
     public let sqlite: SQLiteAuditStore?
@@ -38,7 +41,7 @@ public struct GatewayStorage: Sendable {
             checkpointInterval: .seconds(configuration.audit.checkpointIntervalSeconds))
         let queue = try SQLiteQueueStore(auditStore: store, instance: configuration.gateway.instance)
         let ledger = try AccountOpeningLedger(auditStore: store)
-        return GatewayStorage(audit: store, queue: queue, openings: ledger, labor: nil, sqlite: store, postgres: nil)
+        return GatewayStorage(audit: store, queue: queue, openings: ledger, labor: nil, registry: nil, sqlite: store, postgres: nil)
     }
 
     /// Opens the storage `configuration` names: SQLite, or PostgreSQL (connecting, then applying the audit and
@@ -58,9 +61,13 @@ public struct GatewayStorage: Sendable {
                 checkpointInterval: .seconds(configuration.audit.checkpointIntervalSeconds))
             let queue = try await PostgresQueueStore(auditLog: audit, instance: configuration.gateway.instance)
             let labor: (any LaborRecords)? = configuration.labor == nil ? nil : try await PostgresLaborStore(database: database)
+            var registry: (any RegistryRecords)?
+            if let settings = configuration.registry {
+                registry = try await PostgresRegistryStore(database: database, defaultBankBIN: settings.defaultBankBIN)
+            }
             return GatewayStorage(
                 audit: audit, queue: queue, openings: PostgresAccountOpeningBook(database: database), labor: labor,
-                sqlite: nil, postgres: database)
+                registry: registry, sqlite: nil, postgres: database)
         } catch {
             await database.shutdown()
             throw error

@@ -15,22 +15,30 @@ import Synchronization
 /// so every call it makes is authorised and audited like any partner's.
 final class RegistryHost: Sendable {
     let settings: GatewayConfiguration.Registry
-    let store: RegistryStore
+    /// The registry's records: SQLite (`[registry] database`) or PostgreSQL with the rest of the storage.
+    let store: any RegistryRecords
     let jobs: JobBoard
     /// Where uploads are streamed before import (under the gateway's data directory).
     let uploadDirectory: URL
     private let logger: Logger
     private let client: LoopbackMemberClient
 
-    init(settings: GatewayConfiguration.Registry, dataDirectory: String, trustAnchorFile: String, logger: Logger) throws {
+    init(
+        settings: GatewayConfiguration.Registry, dataDirectory: String, trustAnchorFile: String, store: (any RegistryRecords)?,
+        logger: Logger
+    ) throws {
         self.settings = settings
         self.logger = logger
         client = LoopbackMemberClient(
             certificateFile: settings.certificateFile, privateKeyFile: settings.privateKeyFile, trustAnchorFile: trustAnchorFile)
-        try FileManager.default.createDirectory(
-            at: URL(fileURLWithPath: settings.databaseFile).deletingLastPathComponent(), withIntermediateDirectories: true)
-        store = try RegistryStore(path: settings.databaseFile, defaultBankBIN: settings.defaultBankBIN, logger: logger)
-        jobs = try JobBoard(store: store, logger: logger)
+        if let store {
+            self.store = store
+        } else {
+            try FileManager.default.createDirectory(
+                at: URL(fileURLWithPath: settings.databaseFile).deletingLastPathComponent(), withIntermediateDirectories: true)
+            self.store = try RegistryStore(path: settings.databaseFile, defaultBankBIN: settings.defaultBankBIN, logger: logger)
+        }
+        jobs = JobBoard(store: self.store, logger: logger)
         uploadDirectory = URL(fileURLWithPath: dataDirectory).appendingPathComponent("registry-uploads")
         try FileManager.default.createDirectory(at: uploadDirectory, withIntermediateDirectories: true)
     }
@@ -54,28 +62,34 @@ final class RegistryHost: Sendable {
 /// database (``RegistryJob``), so a job can be read after a restart; progress reports are kept in memory and
 /// written at most once a second.
 actor JobBoard {
-    private let store: RegistryStore
+    private let store: any RegistryRecords
     private let logger: Logger
     private var running: [String: RegistryJob] = [:]
     private var tasks: [String: Task<Void, Never>] = [:]
     private var lastWrite: [String: ContinuousClock.Instant] = [:]
 
-    /// A board over `store`'s jobs; jobs left `running` by a previous process become `interrupted` (cause `restart`).
-    init(store: RegistryStore, logger: Logger) throws {
+    /// A board over `store`'s jobs (call ``interruptLeftovers()`` before the first job starts).
+    init(store: any RegistryRecords, logger: Logger) {
         self.store = store
         self.logger = logger
-        let interrupted = try store.interruptRunningJobs(cause: "restart")
+    }
+
+    /// Jobs left `running` by a previous process become `interrupted` (cause `restart`). A job runs in the process
+    /// that started it: with several gateways on one database, start registry jobs through one of them (the others'
+    /// restarts would mark its running jobs interrupted; the work done stays, and the job can be started again).
+    func interruptLeftovers() async throws {
+        let interrupted = try await store.interruptRunningJobs(cause: "restart", at: Date())
         if interrupted > 0 { logger.notice("registry jobs interrupted by a restart", metadata: ["jobs": "\(interrupted)"]) }
     }
 
     /// Registers a running job; `409` while a job of the same kind runs for the same batch.
-    func start(kind: String, batch: String?, period: String?) throws -> RegistryJob {
+    func start(kind: String, batch: String?, period: String?) async throws -> RegistryJob {
         if running.values.contains(where: { $0.kind == kind && $0.batch == batch }) {
             throw GatewayProblem(.conflict, detail: "a \(kind) job is already running for this batch")
         }
         let job = RegistryJob(
             id: UUID().uuidString.lowercased(), kind: kind, batch: batch, period: period, state: .running, startedAt: Date())
-        try store.saveJob(job)
+        try await store.saveJob(job)
         running[job.id] = job
         return job
     }
@@ -86,18 +100,18 @@ actor JobBoard {
     }
 
     /// Newer verification progress of a running job (late or older reports are ignored).
-    func report(_ id: String, progress: VerificationProgress) {
+    func report(_ id: String, progress: VerificationProgress) async {
         guard var job = running[id], progress.done >= (job.progress?.done ?? 0) else { return }
         job.progress = progress
         running[id] = job
         let now = ContinuousClock.now
         if let last = lastWrite[id], now - last < .seconds(1) { return }
         lastWrite[id] = now
-        save(job)
+        await save(job)
     }
 
     /// Ends a job.
-    func finish(_ id: String, state: RegistryJob.State, progress: VerificationProgress? = nil, processed: Int? = nil, cause: String? = nil) {
+    func finish(_ id: String, state: RegistryJob.State, progress: VerificationProgress? = nil, processed: Int? = nil, cause: String? = nil) async {
         guard var job = running.removeValue(forKey: id) else { return }
         job.state = state
         job.finishedAt = Date()
@@ -106,18 +120,18 @@ actor JobBoard {
         job.cause = cause
         tasks[id] = nil
         lastWrite[id] = nil
-        save(job)
+        await save(job)
     }
 
     /// One job: a running one as this process sees it, any other from the database.
-    func job(_ id: String) throws -> RegistryJob? {
+    func job(_ id: String) async throws -> RegistryJob? {
         if let job = running[id] { return job }
-        return try store.job(id: id)
+        return try await store.job(id: id)
     }
 
     /// The latest jobs, newest first (running ones with their live progress).
-    func latest(limit: Int = 50) throws -> [RegistryJob] {
-        try store.jobs(limit: limit).map { running[$0.id] ?? $0 }
+    func latest(limit: Int = 50) async throws -> [RegistryJob] {
+        try await store.jobs(limit: limit).map { running[$0.id] ?? $0 }
     }
 
     /// Cancels every running job (gateway shutdown); they end as interrupted and can be started again.
@@ -128,8 +142,8 @@ actor JobBoard {
     }
 
     /// Writes `job`; a failed write is logged (the job's work is in the store either way; only its record lags).
-    private func save(_ job: RegistryJob) {
-        do { try store.saveJob(job) } catch {
+    private func save(_ job: RegistryJob) async {
+        do { try await store.saveJob(job) } catch {
             logger.error("registry job record not written", metadata: ["job": "\(job.id)", "error": "\(type(of: error))"])
         }
     }
@@ -160,13 +174,13 @@ struct RegistryRoutes {
         group.post("batches") { request, context in try await upload(request: request, context: context) }
         group.get("batches") { request, context in
             _ = try admit(request, context, action: "asxh.batches")
-            return try Self.json(["batches": try mapped { try host.store.batches() }], status: .ok)
+            return try Self.json(["batches": try await mapped { try await host.store.batches() }], status: .ok)
         }
         group.get("batches/:id") { request, context in
             _ = try admit(request, context, action: "asxh.batch")
             let id = try batchID(context)
-            let summary = try mapped { try host.store.batch(id: id) }
-            let progress = try mapped { try host.store.verificationProgress(batch: id) }
+            let summary = try await mapped { try await host.store.batch(id: id) }
+            let progress = try await mapped { try await host.store.verificationProgress(batch: id) }
             return try Self.json(BatchView(batch: summary, verification: progress), status: .ok)
         }
         group.post("batches/:id/verify") { request, context in
@@ -196,17 +210,17 @@ struct RegistryRoutes {
             _ = try admit(request, context, action: "asxh.discrepancies")
             let id = try batchID(context)
             let period = try Self.period(request, required: false)
-            return try Self.json(try mapped { try host.store.discrepancyReport(batch: id, period: period) }, status: .ok)
+            return try Self.json(try await mapped { try await host.store.discrepancyReport(batch: id, period: period) }, status: .ok)
         }
         group.get("batches/:id/reports/:report") { request, context in
-            try report(request, context)
+            try await report(request, context)
         }
         group.get("batches/:id/payments") { request, context in
             _ = try admit(request, context, action: "asxh.payments")
             let id = try batchID(context)
             let period = try Self.period(request, required: true) ?? ""
-            _ = try mapped { try host.store.batch(id: id) }
-            let decisions = try mapped { try host.store.paymentDecisions(batch: id, period: period) }
+            _ = try await mapped { try await host.store.batch(id: id) }
+            let decisions = try await mapped { try await host.store.paymentDecisions(batch: id, period: period) }
             return try Self.json(PaymentsView(batch: id, period: period, payments: decisions), status: .ok)
         }
     }
@@ -240,7 +254,8 @@ struct RegistryRoutes {
         defer { try? FileManager.default.removeItem(at: upload.file) }
         let store = host.store
         do {
-            let summary = try store.importList(url: upload.file, name: upload.name, importedBy: user, referenceDate: referenceDate)
+            let summary = try await store.importList(
+                url: upload.file, name: upload.name, importedBy: user, referenceDate: referenceDate, banks: .standard, progress: { _ in })
             return try Self.json(summary, status: .created)
         } catch let error as ImportError {
             throw GatewayProblem(.badRequest, detail: error.description)
@@ -286,7 +301,7 @@ struct RegistryRoutes {
     /// `GET /v1/asxh/batches/{id}/reports/{report}`. Checks in order: `registry.users` and `X-User-Id`, the batch id
     /// (`400`), the report (`404`), `format` (`400`), `period` (`400`), `bank` (`400`), then the store (`404` for an
     /// unknown batch or a bank without a list).
-    func report(_ request: Request, _ context: GatewayRequestContext) throws -> Response {
+    func report(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let kind = context.parameters.get("report").flatMap(ReportKind.init(rawValue:))
         _ = try admit(request, context, action: kind.map { "asxh.report.\($0.rawValue)" } ?? "asxh.report")
         let id = try batchID(context)
@@ -301,18 +316,18 @@ struct RegistryRoutes {
         if format == .json {
             switch kind {
             case .discrepancies:
-                return try Self.json(try mapped { try store.discrepancyReport(batch: id, period: period) }, status: .ok)
+                return try Self.json(try await mapped { try await store.discrepancyReport(batch: id, period: period) }, status: .ok)
             case .banks:
-                var lists = try mapped { try store.bankLists(batch: id, period: period ?? "") }
+                var lists = try await mapped { try await store.bankLists(batch: id, period: period ?? "") }
                 if let bank {
                     lists = lists.filter { ($0.bin ?? Self.otherBank) == bank }
                     if lists.isEmpty { throw GatewayProblem(.notFound, detail: "no list for this bank in this period") }
                 }
                 return try Self.json(BanksView(batch: id, period: period ?? "", banks: lists), status: .ok)
             case .cash:
-                return try Self.json(try mapped { try store.cashList(batch: id, period: period ?? "") }, status: .ok)
+                return try Self.json(try await mapped { try await store.cashList(batch: id, period: period ?? "") }, status: .ok)
             case .monthly:
-                return try Self.json(try mapped { try store.monthlyReport(batch: id, period: period ?? "") }, status: .ok)
+                return try Self.json(try await mapped { try await store.monthlyReport(batch: id, period: period ?? "") }, status: .ok)
             }
         }
 
@@ -323,17 +338,17 @@ struct RegistryRoutes {
         let files: ReportFiles
         switch kind {
         case .discrepancies:
-            files = try mapped { try store.writeDiscrepancyReport(batch: id, period: period, to: folder) }
+            files = try await mapped { try await store.writeDiscrepancyReport(batch: id, period: period, to: folder) }
         case .banks:
-            let written = try mapped { try store.writeBankLists(batch: id, period: period ?? "", to: folder) }
+            let written = try await mapped { try await store.writeBankLists(batch: id, period: period ?? "", to: folder) }
             guard let chosen = written[bank == Self.otherBank ? "" : bank ?? ""] else {
                 throw GatewayProblem(.notFound, detail: "no list for this bank in this period")
             }
             files = chosen
         case .cash:
-            files = try mapped { try store.writeCashList(batch: id, period: period ?? "", to: folder) }
+            files = try await mapped { try await store.writeCashList(batch: id, period: period ?? "", to: folder) }
         case .monthly:
-            files = try mapped { try store.writeMonthlyReport(batch: id, period: period ?? "", to: folder) }
+            files = try await mapped { try await store.writeMonthlyReport(batch: id, period: period ?? "", to: folder) }
         }
         let file = format == .csv ? files.csv : files.xlsx
         let data: Data
@@ -402,7 +417,7 @@ struct RegistryRoutes {
         var batch: String?
         if kind != "results" {
             let id = try batchID(context)
-            _ = try mapped { try host.store.batch(id: id) }
+            _ = try await mapped { try await host.store.batch(id: id) }
             batch = id
         }
         let period = needsPeriod ? try Self.period(request, required: true) : nil
@@ -426,15 +441,15 @@ struct RegistryRoutes {
                     await board.finish(id, state: .done, processed: try await runs.collectOpeningResults())
                 }
             } catch let error as RegistryRuns.Interrupted {
-                await board.finish(id, state: .interrupted, progress: Self.progress(runs, batch, kind), cause: error.cause.description)
+                await board.finish(id, state: .interrupted, progress: await Self.progress(runs, batch, kind), cause: error.cause.description)
             } catch let error as RegistryStoreError {
-                await board.finish(id, state: .failed, progress: Self.progress(runs, batch, kind), cause: error.code.rawValue)
+                await board.finish(id, state: .failed, progress: await Self.progress(runs, batch, kind), cause: error.code.rawValue)
             } catch is CancellationError {
-                await board.finish(id, state: .interrupted, progress: Self.progress(runs, batch, kind), cause: "cancelled")
+                await board.finish(id, state: .interrupted, progress: await Self.progress(runs, batch, kind), cause: "cancelled")
             } catch {
                 // The type only: an error's text could carry a value from the list.
                 runs.logger.error("registry job failed", metadata: ["job": "\(id)", "kind": "\(kind)", "error": "\(type(of: error))"])
-                await board.finish(id, state: .failed, progress: Self.progress(runs, batch, kind), cause: "internal")
+                await board.finish(id, state: .failed, progress: await Self.progress(runs, batch, kind), cause: "internal")
             }
         }
         await board.attach(id, task: task)
@@ -442,9 +457,9 @@ struct RegistryRoutes {
     }
 
     /// Verification progress after a verify job stopped early (nil for other kinds).
-    static func progress(_ runs: RegistryRuns, _ batch: String?, _ kind: String) -> VerificationProgress? {
+    static func progress(_ runs: RegistryRuns, _ batch: String?, _ kind: String) async -> VerificationProgress? {
         guard kind == "verify", let batch else { return nil }
-        return try? runs.store.verificationProgress(batch: batch)
+        return try? await runs.store.verificationProgress(batch: batch)
     }
 
     // MARK: Helpers

@@ -137,12 +137,12 @@ public struct RegistryGateway: Sendable {
     /// Takes the banks' account-opening results waiting in the labour department's inbox (one lease of up to
     /// `limit`), hands each to `handle` and acknowledges it once handled. A message `handle` throws on is left
     /// unacknowledged (offered again after its lease). Returns how many were handled.
-    public func drainOpeningResults(limit: Int = 50, _ handle: (OpeningResult) throws -> Void) async throws(RegistryCallError) -> Int {
+    public func drainOpeningResults(limit: Int = 50, _ handle: (OpeningResult) async throws -> Void) async throws(RegistryCallError) -> Int {
         try await drainInbox(type: "asxh.account-opening-result", limit: limit) { message in
             guard case .object(let payload) = message.payload, case .string(let ref)? = payload["requestRef"],
                   case .string(let outcomeText)? = payload["outcome"], let outcome = OpeningOutcome(rawValue: outcomeText) else { return }
             func text(_ key: String) -> String? { if case .string(let s)? = payload[key] { s } else { nil } }
-            try handle(OpeningResult(
+            try await handle(OpeningResult(
                 messageID: message.id, requestRef: ref, outcome: outcome, accountID: text("accountId"),
                 reasonCode: text("reasonCode"), reason: text("reason"), on: text("on")))
         }

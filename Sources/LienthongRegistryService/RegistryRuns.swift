@@ -15,14 +15,14 @@ public import Logging
 /// ```
 public struct RegistryRuns: Sendable {
     /// Where rows and results live.
-    public let store: RegistryStore
+    public let store: any RegistryRecords
     /// The calls through the gateway.
     public let gateway: RegistryGateway
     /// Logs counts and codes only.
     public let logger: Logger
 
     /// Creates the runs.
-    public init(store: RegistryStore, gateway: RegistryGateway, logger: Logger) {
+    public init(store: any RegistryRecords, gateway: RegistryGateway, logger: Logger) {
         self.store = store
         self.gateway = gateway
         self.logger = logger
@@ -50,12 +50,12 @@ public struct RegistryRuns: Sendable {
         let store = self.store
         try await Self.drain(
             concurrency: concurrency, logger: logger,
-            next: { after, limit in try store.pendingVerifications(batch: batch, afterRow: after ?? 0, limit: limit) },
+            next: { after, limit in try await store.pendingVerifications(batch: batch, afterRow: after ?? 0, limit: limit) },
             row: { $0.row },
             call: { task in try await gateway.verify(task) },
-            record: { results in try store.recordVerifications(batch: batch, results: results.map { ($0.0.row, $0.1) }) },
-            progress: { progress(try store.verificationProgress(batch: batch)) })
-        let result = try store.verificationProgress(batch: batch)
+            record: { results in try await store.recordVerifications(batch: batch, results: results.map { ($0.0.row, $0.1) }) },
+            progress: { progress(try await store.verificationProgress(batch: batch)) })
+        let result = try await store.verificationProgress(batch: batch)
         logger.info("verification run finished", metadata: ["batch": "\(batch)", "done": "\(result.done)", "total": "\(result.total)"])
         return result
     }
@@ -68,12 +68,12 @@ public struct RegistryRuns: Sendable {
         let store = self.store
         return try await Self.drain(
             concurrency: concurrency, logger: logger,
-            next: { after, limit in try store.pendingAccountChecks(batch: batch, period: period, afterRow: after ?? 0, limit: limit) },
+            next: { after, limit in try await store.pendingAccountChecks(batch: batch, period: period, afterRow: after ?? 0, limit: limit) },
             row: { $0.row },
             call: { task in try await gateway.verifyAccount(task) },
             record: { results in
                 for (task, result) in results {
-                    try store.recordAccountCheck(batch: batch, row: task.row, period: period, result: result.0, registeredName: result.registeredName)
+                    try await store.recordAccountCheck(batch: batch, row: task.row, period: period, result: result.0, registeredName: result.registeredName)
                 }
             },
             progress: {})
@@ -85,7 +85,7 @@ public struct RegistryRuns: Sendable {
     @discardableResult
     public func openAccounts(batch: String, period: String) async throws -> Int {
         var sent = 0
-        for task in try store.pendingOpenings(batch: batch, period: period) {
+        for task in try await store.pendingOpenings(batch: batch, period: period, limit: .max) {
             guard let bin = task.bankBIN else { continue }
             let payload = try task.requestPayload()
             let id = Self.messageID(for: task.requestRef)
@@ -94,7 +94,7 @@ public struct RegistryRuns: Sendable {
             } catch {
                 throw Interrupted(completed: sent, cause: error)
             }
-            try store.recordOpeningSent(batch: batch, row: task.row, requestRef: task.requestRef, messageID: id, bank: bin, period: period)
+            try await store.recordOpeningSent(batch: batch, row: task.row, requestRef: task.requestRef, messageID: id, bank: bin, period: period)
             sent += 1
         }
         logger.info("account-opening requests sent", metadata: ["batch": "\(batch)", "sent": "\(sent)"])
@@ -111,7 +111,7 @@ public struct RegistryRuns: Sendable {
             let handled: Int
             do {
                 handled = try await gateway.drainOpeningResults { result in
-                    try store.recordOpeningResult(
+                    try await store.recordOpeningResult(
                         requestRef: result.requestRef, outcome: result.outcome, accountID: result.accountID,
                         reasonCode: result.reasonCode, reason: result.reason, on: result.on.flatMap { try? CalendarDate(iso: $0) })
                 }
@@ -145,7 +145,7 @@ public struct RegistryRuns: Sendable {
         row: @Sendable (Task) -> Cursor,
         call: @escaping @Sendable (Task) async throws -> Result,
         record: @Sendable ([(Task, Result)]) async throws -> Void,
-        progress: @Sendable () throws -> Void
+        progress: @Sendable () async throws -> Void
     ) async throws -> Int {
         let width = max(1, concurrency)
         let page = width * 16
@@ -166,7 +166,7 @@ public struct RegistryRuns: Sendable {
             // Progress counts the whole batch: at most once a second, and at the end.
             if ContinuousClock.now - lastProgress >= .seconds(1) {
                 lastProgress = ContinuousClock.now
-                try progress()
+                try await progress()
             }
         }
         /// The next task to call, reading a page ahead when the queue runs low.
@@ -209,7 +209,7 @@ public struct RegistryRuns: Sendable {
             }
         }
         try await flush()
-        try progress()
+        try await progress()
         if let failure {
             logger.warning("run interrupted", metadata: ["completed": "\(completed)", "cause": "\(failure)"])
             throw Interrupted(completed: completed, cause: failure)

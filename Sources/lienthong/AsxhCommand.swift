@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LienthongClient
 import LienthongCore
+import LienthongPostgres
 import LienthongRegistry
 import LienthongRegistryService
 import LienthongRegistryStore
@@ -21,13 +22,21 @@ struct AsxhCommand: AsyncParsableCommand {
 
     /// The registry database.
     struct RegistryOption: ParsableArguments {
-        @Option(help: "The registry database (SQLite; created when absent).") var registry: String = "lienthong-demo/data/registry.sqlite"
+        @Option(help: "The registry database: a SQLite file (created when absent) or a postgres:// URL (the cluster's database).")
+        var registry: String = "lienthong-demo/data/registry.sqlite"
         @Option(help: "Bank (BIN) asked to open accounts for payees whose list names none.") var defaultBank: String = "970418"
 
-        func open() throws -> RegistryStore {
-            try FileManager.default.createDirectory(
-                at: URL(fileURLWithPath: registry).deletingLastPathComponent(), withIntermediateDirectories: true)
-            return try RegistryStore(path: registry, defaultBankBIN: defaultBank)
+        /// Runs `body` on the store `--registry` names, closing a PostgreSQL pool afterwards.
+        func withStore<T: Sendable>(_ body: @escaping @Sendable (any RegistryRecords) async throws -> T) async throws -> T {
+            let defaultBank = self.defaultBank
+            guard registry.hasPrefix("postgres://") || registry.hasPrefix("postgresql://") else {
+                try FileManager.default.createDirectory(
+                    at: URL(fileURLWithPath: registry).deletingLastPathComponent(), withIntermediateDirectories: true)
+                return try await body(try RegistryStore(path: registry, defaultBankBIN: defaultBank))
+            }
+            return try await PostgresDatabase.withDatabase(url: registry, maximumConnections: 4, logger: Logger(label: "lienthong.asxh")) { database in
+                try await body(try await PostgresRegistryStore(database: database, defaultBankBIN: defaultBank))
+            }
         }
     }
 
@@ -40,9 +49,12 @@ struct AsxhCommand: AsyncParsableCommand {
 
         /// Runs `body` with the registry's runs over `store`, under the exit codes of ``AsxhCommand``, closing the
         /// client afterwards.
-        func withRuns(_ store: RegistryOption, _ body: (RegistryRuns, RegistryStore) async throws -> Void) async throws {
+        func withRuns(
+            _ store: RegistryOption, _ body: @escaping @Sendable (RegistryRuns, any RegistryRecords) async throws -> Void
+        ) async throws {
+            let (certs, gateway, member, user) = (certs, gateway, member, user)
             try await AsxhCommand.exitCodes {
-                let registry = try store.open()
+              try await store.withStore { registry in
                 let dir = URL(fileURLWithPath: certs)
                 let client = try PartnerClient(
                     baseURL: gateway, certificateFile: dir.appendingPathComponent("\(member).pem").path,
@@ -51,6 +63,7 @@ struct AsxhCommand: AsyncParsableCommand {
                 defer { Task { try? await client.shutdown() } }
                 let runs = RegistryRuns(store: registry, gateway: RegistryGateway(client: client, user: user), logger: Logger(label: "lienthong.asxh"))
                 try await body(runs, registry)
+              }
             }
         }
     }
@@ -83,10 +96,12 @@ struct AsxhCommand: AsyncParsableCommand {
             try await AsxhCommand.exitCodes {
                 let url = URL(fileURLWithPath: file)
                 let reference = try referenceDate.map { try CalendarDate(iso: $0, field: "--reference-date") } ?? AsxhCommand.today()
-                let registry = try store.open()
-                let summary = try registry.importList(
-                    url: url, name: url.lastPathComponent, importedBy: by, referenceDate: reference,
-                    progress: { n in if n % 10_000 == 0 { FileHandle.standardError.write(Data("\rimported \(n) rows".utf8)) } })
+                let by = by
+                let summary = try await store.withStore { registry in
+                    try await registry.importList(
+                        url: url, name: url.lastPathComponent, importedBy: by, referenceDate: reference, banks: .standard,
+                        progress: { n in if n % 10_000 == 0 { FileHandle.standardError.write(Data("\rimported \(n) rows".utf8)) } })
+                }
                 FileHandle.standardError.write(Data("\r".utf8))
                 print("batch \(summary.id): \(summary.counts.total) rows — \(summary.counts.toVerify) to verify, "
                       + "\(summary.counts.toRequestPersonalID) children to request a number for, "
@@ -100,12 +115,13 @@ struct AsxhCommand: AsyncParsableCommand {
         @OptionGroup var store: RegistryOption
 
         func run() async throws {
-            let registry = try store.open()
-            for batch in try registry.batches() {
-                let progress = try registry.verificationProgress(batch: batch.id)
-                let statuses = progress.byStatus.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-                print("\(batch.id)  \(batch.fileName)  \(batch.status.rawValue)  verified \(progress.done)/\(progress.total)"
-                      + (statuses.isEmpty ? "" : " (\(statuses))") + ", returned \(progress.returnedToCommune)")
+            try await store.withStore { registry in
+                for batch in try await registry.batches() {
+                    let progress = try await registry.verificationProgress(batch: batch.id)
+                    let statuses = progress.byStatus.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                    print("\(batch.id)  \(batch.fileName)  \(batch.status.rawValue)  verified \(progress.done)/\(progress.total)"
+                          + (statuses.isEmpty ? "" : " (\(statuses))") + ", returned \(progress.returnedToCommune)")
+                }
             }
         }
     }
@@ -142,7 +158,7 @@ struct AsxhCommand: AsyncParsableCommand {
         func run() async throws {
             try await gateway.withRuns(store) { runs, registry in
                 let checked = try await runs.verifyAccounts(batch: batch, period: period)
-                let decisions = try registry.paymentDecisions(batch: batch, period: period)
+                let decisions = try await registry.paymentDecisions(batch: batch, period: period)
                 let counts = Dictionary(grouping: decisions, by: { $0.decision.status.rawValue }).mapValues(\.count)
                 print("\(checked) accounts checked; " + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             }
@@ -187,14 +203,17 @@ struct AsxhCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await AsxhCommand.exitCodes {
-                let registry = try store.open()
                 let folder = URL(fileURLWithPath: out)
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-                var files = [try registry.writeDiscrepancyReport(batch: batch, period: period, to: folder)]
-                if let period {
-                    files += Array(try registry.writeBankLists(batch: batch, period: period, to: folder).values)
-                    files.append(try registry.writeCashList(batch: batch, period: period, to: folder))
-                    files.append(try registry.writeMonthlyReport(batch: batch, period: period, to: folder))
+                let (batch, period) = (batch, period)
+                let files = try await store.withStore { registry in
+                    var files = [try await registry.writeDiscrepancyReport(batch: batch, period: period, to: folder)]
+                    if let period {
+                        files += Array(try await registry.writeBankLists(batch: batch, period: period, to: folder).values)
+                        files.append(try await registry.writeCashList(batch: batch, period: period, to: folder))
+                        files.append(try await registry.writeMonthlyReport(batch: batch, period: period, to: folder))
+                    }
+                    return files
                 }
                 for file in files { print(file.xlsx.path); print(file.csv.path) }
             }

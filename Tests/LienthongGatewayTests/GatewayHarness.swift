@@ -63,7 +63,7 @@ final class GatewayHarness: @unchecked Sendable {
     /// `consoleToken` writes it to `console-token.txt` (with a trailing newline) as `admin.console_token_file`.
     /// `partnerSettings` adds integer keys to `[partner]` (e.g. `["max_connections": 2]`).
     /// `storageURL` (a `postgres://` URL) runs the gateway on PostgreSQL instead of SQLite (``sqliteAudit`` and
-    /// ``auditRecords()`` then throw: read the chain with ``postgresAuditRecords()``).
+    /// ``auditRecords()`` then throw: read the chain with ``chainRecords()``).
     func start(
         upstream: Bool = true, timeoutMs: Int = 1500, maxBodyBytes: Int = 4096, napasQuirks: Set<NAPASSimulator.Quirk> = [],
         rateLimitPerSecond: Int = 0, registry: Bool = false, labor: Bool = false, laborPartners: Bool = false,
@@ -312,11 +312,11 @@ final class GatewayHarness: @unchecked Sendable {
     /// The SQLite queue store the gateway runs on.
     var sqliteQueue: SQLiteQueueStore { get throws { try XCTUnwrap(gateway.queue as? SQLiteQueueStore) } }
 
-    /// Audit records so far.
+    /// Audit records so far (SQLite storage).
     func auditRecords() throws -> [AuditRecord] { try sqliteAudit.records(from: 1, limit: 1_000_000) }
 
     /// Audit records so far, whatever the storage (the only way on PostgreSQL).
-    func postgresAuditRecords() async throws -> [AuditRecord] { try await gateway.auditLog.records(from: 1, limit: 1_000_000) }
+    func chainRecords() async throws -> [AuditRecord] { try await gateway.auditLog.records(from: 1, limit: 1_000_000) }
 
     /// Polls the audit log until `predicate` holds for some record (handshake records land asynchronously).
     func waitForAudit(_ predicate: (AuditRecord) -> Bool, timeout: Duration = .seconds(5)) async throws -> AuditRecord? {

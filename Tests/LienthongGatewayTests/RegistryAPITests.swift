@@ -13,8 +13,28 @@ final class RegistryAPITests: XCTestCase {
     static let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
     func testUploadVerifyJobDiscrepanciesAndRefusals() async throws {
+        try await uploadVerifyJobDiscrepanciesAndRefusals(storageURL: nil)
+    }
+
+    /// The same with the gateway on PostgreSQL (`[storage] url`): the registry lives in the database with the queue
+    /// and the audit chain. Skipped without `LIENTHONG_TEST_POSTGRES`.
+    func testTheSameOnPostgreSQL() async throws {
+        guard let server = ProcessInfo.processInfo.environment["LIENTHONG_TEST_POSTGRES"], !server.isEmpty else {
+            throw XCTSkip("set LIENTHONG_TEST_POSTGRES (scripts/pg-test-server.sh start)")
+        }
+        let name = "registry_api_\(UUID().uuidString.prefix(8).lowercased())"
+        let created = try runProcess("/usr/bin/env", ["psql", server, "-qc", "CREATE DATABASE \(name)"])
+        XCTAssertEqual(created.status, 0, created.stderr)
+        defer { _ = try? runProcess("/usr/bin/env", ["psql", server, "-qc", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"]) }
+        let url = server.replacingOccurrences(of: #"/[^/]*$"#, with: "/\(name)", options: .regularExpression)
+        try await uploadVerifyJobDiscrepanciesAndRefusals(storageURL: url)
+        let rows = try runProcess("/usr/bin/env", ["psql", url, "-tAc", "SELECT count(*) FROM registry_batch"])
+        XCTAssertEqual(rows.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "2", "the two accepted lists are in PostgreSQL: \(rows.stderr)")
+    }
+
+    func uploadVerifyJobDiscrepanciesAndRefusals(storageURL: String?) async throws {
         let harness = try GatewayHarness()
-        try await harness.start(registry: true)
+        try await harness.start(registry: true, storageURL: storageURL)
         let labour = try harness.client("gov.labour.dongnai")
         let bank = try harness.client("bank.970436")
         let files = harness.dir.appendingPathComponent("lists")
@@ -120,7 +140,7 @@ final class RegistryAPITests: XCTestCase {
         XCTAssertEqual(payments.status, 200)
 
         // The audit log: the API's requests (target asxh) and the registry's own calls as the labour department.
-        let records = try harness.auditRecords()
+        let records = try await harness.chainRecords()
         let asxh = records.filter { $0.target == "asxh" }
         XCTAssertTrue(asxh.contains { $0.action == "asxh.import" && $0.status == 201 && $0.user == "canbo-01" })
         XCTAssertTrue(asxh.contains { $0.action == "asxh.import" && $0.status == 403 && $0.actor == "bank.970436" })
