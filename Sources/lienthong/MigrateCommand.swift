@@ -28,7 +28,7 @@ struct MigrateCommand: AsyncParsableCommand {
             throw ValidationError("give --database-url or set LIENTHONG_DATABASE_URL")
         }
         let logger = Logger(label: "lienthong.migrate") { _ in SwiftLogNoOpLogHandler() }
-        let migrations = PostgresAuditLog.migrations + PostgresQueueStore.migrations
+        let migrations = PostgresSchema.migrations
         do {
             let lines = try await withDeadline(seconds: timeoutSeconds) { [list] in
               try await PostgresDatabase.withDatabase(url: url, maximumConnections: 2, logger: logger) { database in

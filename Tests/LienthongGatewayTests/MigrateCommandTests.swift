@@ -21,17 +21,17 @@ final class MigrateCommandTests: XCTestCase {
 
         let pending = try run(["migrate", "--database-url", url, "--list"])
         XCTAssertEqual(pending.status, 0, pending.output)
-        XCTAssertEqual(pending.output, "pending audit-v1\npending queue-v1\npending queue-v2\n")
+        XCTAssertEqual(pending.output, "pending audit-v1\npending queue-v1\npending queue-v2\npending registry-v1\npending labor-v1\n")
 
         let first = try run(["migrate", "--database-url", url])
         XCTAssertEqual(first.status, 0, first.output)
-        XCTAssertEqual(first.output, "applied audit-v1\napplied queue-v1\napplied queue-v2\n3 applied, 0 already there\n")
+        XCTAssertEqual(first.output, "applied audit-v1\napplied queue-v1\napplied queue-v2\napplied registry-v1\napplied labor-v1\n5 applied, 0 already there\n")
 
         let again = try run(["migrate", "--database-url", url])
-        XCTAssertEqual(again.output, "0 applied, 3 already there\n", "a second run changes nothing")
+        XCTAssertEqual(again.output, "0 applied, 5 already there\n", "a second run changes nothing")
 
         let listed = try run(["migrate", "--database-url", url, "--list"])
-        XCTAssertEqual(listed.output, "applied audit-v1\napplied queue-v1\napplied queue-v2\n")
+        XCTAssertEqual(listed.output, "applied audit-v1\napplied queue-v1\napplied queue-v2\napplied registry-v1\napplied labor-v1\n")
 
         let unreachable = try run(["migrate", "--database-url", "postgres://u:secret-pw@127.0.0.1:1/x", "--timeout-seconds", "3"])
         XCTAssertEqual(unreachable.status, 1)
