@@ -401,3 +401,38 @@ func runProcess(
             String(decoding: try Data(contentsOf: output), as: UTF8.self),
             String(decoding: try Data(contentsOf: errors), as: UTF8.self))
 }
+
+/// A fresh database on the throw-away PostgreSQL server named by `LIENTHONG_TEST_POSTGRES` (created with psql;
+/// ``drop()`` removes it, closing connections left behind); the test is skipped, saying why, without a server.
+struct ThrowawayDatabase {
+    /// The server URL (its maintenance database).
+    let server: String
+    /// The URL of the fresh database.
+    let url: String
+    /// Its name.
+    let name: String
+
+    /// Creates `<prefix>_<random>`.
+    init(prefix: String) throws {
+        guard let server = ProcessInfo.processInfo.environment["LIENTHONG_TEST_POSTGRES"], !server.isEmpty else {
+            throw XCTSkip("set LIENTHONG_TEST_POSTGRES (scripts/pg-test-server.sh start)")
+        }
+        let name = "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
+        let created = try runProcess("/usr/bin/env", ["psql", server, "-qc", "CREATE DATABASE \(name)"])
+        guard created.status == 0 else { throw XCTSkip("psql could not create a database: \(created.stderr)") }
+        self.server = server
+        self.name = name
+        url = server.replacingOccurrences(of: #"/[^/]*$"#, with: "/\(name)", options: .regularExpression)
+    }
+
+    /// The first column of the first row `sql` answers, as psql prints it (`-tA`).
+    func value(_ sql: String) throws -> String {
+        try runProcess("/usr/bin/env", ["psql", url, "-tAc", sql]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Drops the database.
+    func drop() {
+        _ = try? runProcess("/usr/bin/env", ["psql", server, "-qc", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"])
+    }
+}
+

@@ -36,17 +36,10 @@ final class LaborAPITests: XCTestCase {
     /// (a)–(c) with the gateway on PostgreSQL (`[storage] url`): the labour records live in the database with the
     /// queue and the audit chain, and the API answers the same. Skipped without `LIENTHONG_TEST_POSTGRES`.
     func testTheSameOnPostgreSQL() async throws {
-        guard let server = ProcessInfo.processInfo.environment["LIENTHONG_TEST_POSTGRES"], !server.isEmpty else {
-            throw XCTSkip("set LIENTHONG_TEST_POSTGRES (scripts/pg-test-server.sh start)")
-        }
-        let name = "labor_api_\(UUID().uuidString.prefix(8).lowercased())"
-        let created = try runProcess("/usr/bin/env", ["psql", server, "-qc", "CREATE DATABASE \(name)"])
-        XCTAssertEqual(created.status, 0, created.stderr)
-        defer { _ = try? runProcess("/usr/bin/env", ["psql", server, "-qc", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"]) }
-        let url = server.replacingOccurrences(of: #"/[^/]*$"#, with: "/\(name)", options: .regularExpression)
-
+        let database = try ThrowawayDatabase(prefix: "labor_api")
+        defer { database.drop() }
         harness = try GatewayHarness()
-        try await harness.start(labor: true, laborPartners: true, storageURL: url)
+        try await harness.start(labor: true, laborPartners: true, storageURL: database.url)
         let traffic = try LaborTraffic(harness: harness)
         defer { traffic.shutdown() }
         try await traffic.sendAndIngest()
@@ -56,10 +49,9 @@ final class LaborAPITests: XCTestCase {
         harness = nil
 
         // The records are in PostgreSQL, not in a SQLite file beside the gateway.
-        let rows = try runProcess("/usr/bin/env", ["psql", url, "-tAc", "SELECT count(*) FROM labor_record"])
-        XCTAssertGreaterThan(Int(rows.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, 0, rows.stderr)
-        let actions = try runProcess("/usr/bin/env", ["psql", url, "-tAc", "SELECT DISTINCT action FROM audit_record WHERE target = 'labor' ORDER BY 1"])
-        XCTAssertEqual(actions.stdout.split(separator: "\n").map(String.init), ["labor.analysis", "labor.import", "labor.ingest", "labor.status"])
+        XCTAssertGreaterThan(Int(try database.value("SELECT count(*) FROM labor_record")) ?? 0, 0)
+        let actions = try database.value("SELECT DISTINCT action FROM audit_record WHERE target = 'labor' ORDER BY 1")
+        XCTAssertEqual(actions.split(separator: "\n").map(String.init), ["labor.analysis", "labor.import", "labor.ingest", "labor.status"])
     }
 
     /// (d) the IOC feed's single reader; (e) who may call the rest, and the malformed requests; (f) their audit.

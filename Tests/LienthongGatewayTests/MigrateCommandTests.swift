@@ -11,13 +11,9 @@ final class MigrateCommandTests: XCTestCase {
     }
 
     func testMigrateAppliesTheSchemaOnceAndListsIt() throws {
-        guard let server = ProcessInfo.processInfo.environment["LIENTHONG_TEST_POSTGRES"] else {
-            throw XCTSkip("set LIENTHONG_TEST_POSTGRES (scripts/pg-test-server.sh start)")
-        }
-        let name = "migrate_\(UUID().uuidString.prefix(8).lowercased())"
-        let create = try runProcess("/usr/bin/env", ["psql", server, "-qc", "CREATE DATABASE \(name)"])
-        XCTAssertEqual(create.status, 0, "psql created the test database: \(create.stderr)")
-        let url = server.replacingOccurrences(of: #"/[^/]*$"#, with: "/\(name)", options: .regularExpression)
+        let database = try ThrowawayDatabase(prefix: "migrate")
+        defer { database.drop() }
+        let url = database.url
 
         let pending = try run(["migrate", "--database-url", url, "--list"])
         XCTAssertEqual(pending.status, 0, pending.output)

@@ -19,17 +19,10 @@ final class RegistryAPITests: XCTestCase {
     /// The same with the gateway on PostgreSQL (`[storage] url`): the registry lives in the database with the queue
     /// and the audit chain. Skipped without `LIENTHONG_TEST_POSTGRES`.
     func testTheSameOnPostgreSQL() async throws {
-        guard let server = ProcessInfo.processInfo.environment["LIENTHONG_TEST_POSTGRES"], !server.isEmpty else {
-            throw XCTSkip("set LIENTHONG_TEST_POSTGRES (scripts/pg-test-server.sh start)")
-        }
-        let name = "registry_api_\(UUID().uuidString.prefix(8).lowercased())"
-        let created = try runProcess("/usr/bin/env", ["psql", server, "-qc", "CREATE DATABASE \(name)"])
-        XCTAssertEqual(created.status, 0, created.stderr)
-        defer { _ = try? runProcess("/usr/bin/env", ["psql", server, "-qc", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"]) }
-        let url = server.replacingOccurrences(of: #"/[^/]*$"#, with: "/\(name)", options: .regularExpression)
-        try await uploadVerifyJobDiscrepanciesAndRefusals(storageURL: url)
-        let rows = try runProcess("/usr/bin/env", ["psql", url, "-tAc", "SELECT count(*) FROM registry_batch"])
-        XCTAssertEqual(rows.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "2", "the two accepted lists are in PostgreSQL: \(rows.stderr)")
+        let database = try ThrowawayDatabase(prefix: "registry_api")
+        defer { database.drop() }
+        try await uploadVerifyJobDiscrepanciesAndRefusals(storageURL: database.url)
+        XCTAssertEqual(try database.value("SELECT count(*) FROM registry_batch"), "2", "the two accepted lists are in PostgreSQL")
     }
 
     func uploadVerifyJobDiscrepanciesAndRefusals(storageURL: String?) async throws {
