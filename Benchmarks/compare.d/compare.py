@@ -1,0 +1,376 @@
+#!/usr/bin/env python3
+"""Measurements of Benchmarks/compare (the script starts the processes; this file drives the load and reports).
+
+sync:  population.verify-citizen through the gateway, through nginx (mTLS termination + proxy) and straight to the
+       population simulator, each with mtls-load (the C load generator in this folder) at every connection count.
+queue: 1 KiB durable messages end to end: the gateway (POST /v1/messages → 202 → push delivery to the recipient
+       simulator) against RabbitMQ (persistent messages on a durable queue, publisher confirms, manual acks), with
+       every producer count (queue_rabbitmq.py holds the RabbitMQ clients).
+memory: VmHWM of each process tree, read at the end.
+
+Prints a table per part and a summary, and writes every figure as JSON to --out.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+LABOUR = "gov.labour.dongnai"
+PURPOSE = "asxh.verify-beneficiary"
+SOAP_ACTION = "urn:lienthong:sim:csdlqg-dc:v1/LayThongTinCongDan"
+ID = "@@ID@@" + "@" * 30  # mtls-load's 36-character placeholder, replaced by a fresh UUID per request
+MESSAGE_BYTES = 1024
+
+
+def counts(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+def write_bodies(work: str, citizens_path: str) -> tuple[str, str]:
+    """One JSON body per line for the gateway and the SOAP envelope of the same citizen for nginx and direct."""
+    people = [json.loads(l) for l in open(citizens_path, encoding="utf-8") if l.strip()]
+    people = [p for p in people if p.get("personalId")]
+    if len(people) < 10:
+        raise SystemExit("compare: too few citizens with a personal id in " + citizens_path)
+    json_path, soap_path = os.path.join(work, "verify.jsonl"), os.path.join(work, "verify-soap.txt")
+    with open(json_path, "w", encoding="utf-8") as j, open(soap_path, "w", encoding="utf-8") as s:
+        for p in people:
+            j.write(json.dumps({"personalId": p["personalId"], "fullName": p["fullName"],
+                                "dateOfBirth": p["dateOfBirth"]}, ensure_ascii=False) + "\n")
+            s.write('<?xml version="1.0" encoding="UTF-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/'
+                    'envelope/"><soap:Body><dc:LayThongTinCongDan xmlns:dc="urn:lienthong:sim:csdlqg-dc:v1">'
+                    f'<dc:SoDinhDanh>{p["personalId"]}</dc:SoDinhDanh></dc:LayThongTinCongDan></soap:Body>'
+                    "</soap:Envelope>\n")
+    return json_path, soap_path
+
+
+def message_body(to: str) -> str:
+    """A 1 KiB (1024-byte) asxh.account-opening-request with the id placeholder as its id and requestRef."""
+    def build(pad: int) -> str:
+        payload = {"requestRef": "BENCH-" + ID, "bank": {"bin": "970436"},
+                   "person": {"fullName": "Nguoi Thu Nghiem", "personalId": "075090000001", "dateOfBirth": "1990-01-01"},
+                   "note": "x" * pad}
+        return json.dumps({"id": ID, "type": "asxh.account-opening-request", "to": to, "payload": payload},
+                          separators=(",", ":"))
+    base = len(build(0).encode())
+    body = build(max(0, MESSAGE_BYTES - base))
+    assert len(body.encode()) == MESSAGE_BYTES, len(body.encode())
+    return body
+
+
+class Runner:
+    def __init__(self, args: argparse.Namespace):
+        self.args = args
+        self.certs = args.certs
+
+    def identity(self, member: str) -> list[str]:
+        return ["--ca", os.path.join(self.certs, "ca.pem"), "--cert", os.path.join(self.certs, f"{member}.pem"),
+                "--key", os.path.join(self.certs, f"{member}-key.pem")]
+
+    def load(self, port: int, member: str, path: str, bodies: str, headers: list[str], connections: int,
+             seconds: float, warmup: float, expect: int, rate: float = 0) -> dict:
+        cmd = [self.args.mtls_load, "--port", str(port), *self.identity(member), "--path", path, "--bodies", bodies,
+               "--connections", str(connections), "--seconds", str(seconds), "--warmup", str(warmup),
+               "--expect", str(expect), "--rate", f"{rate:.1f}"]
+        for h in headers:
+            cmd += ["--header", h]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + warmup + 120)
+        if done.returncode != 0:
+            raise SystemExit(f"compare: mtls-load failed ({done.returncode}): {done.stderr.strip()[:500]}")
+        return json.loads(done.stdout)
+
+
+# ---------------------------------------------------------------------------------------------------------------- sync
+
+def run_sync(r: Runner, args: argparse.Namespace, out: dict) -> None:
+    json_bodies, soap_bodies = write_bodies(args.work, args.citizens)
+    soap_headers = ["Content-Type: text/xml; charset=utf-8", f'SOAPAction: "{SOAP_ACTION}"']
+    paths = [
+        ("gateway", args.gateway_port, LABOUR, "/v1/services/population.verify-citizen", json_bodies,
+         ["Content-Type: application/json", f"X-Purpose: {PURPOSE}", "X-User-Id: bench"]),
+        ("nginx", args.nginx_port, LABOUR, "/soap", soap_bodies, soap_headers),
+        ("direct", args.sim_port, "gateway", "/soap", soap_bodies, soap_headers),
+    ]
+    print(f"\n== sync: population.verify-citizen, mTLS keep-alive, {args.seconds:g} s per run after a "
+          f"{args.warmup:g} s warm-up, closed loop (mtls-load: C, OpenSSL, one thread per connection)")
+    print("   gateway: member cert → partner listener (mTLS, pinned identity, rights, purpose) → JSON→SOAP → simulator "
+          "→ SOAP→JSON + comparison; audit record committed (fsync) before the answer")
+    print("   nginx:   member cert → nginx (mTLS, client cert verified against the CA) → the SOAP request as is → "
+          "simulator; no audit, no conversion")
+    print("   direct:  gateway's client cert → simulator (SOAP)")
+    print(f"{'conns':>5} | {'path':<8} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'errors':>6} | {'client CPU':>10}")
+    rows = []
+    for n in counts(args.connections):
+        for name, port, member, path, bodies, headers in paths:
+            f = r.load(port, member, path, bodies, headers, n, args.seconds, args.warmup, 200)
+            row = {"connections": n, "path": name, **f}
+            rows.append(row)
+            print(f"{n:>5} | {name:<8} | {f['rps']:>8.0f} | {f['p50_ms']:>7.2f} | {f['p99_ms']:>7.2f} | "
+                  f"{f['errors']:>6} | {f['cpu_seconds'] / f['seconds'] * 100:>9.0f}%"
+                  + (f"   first error: {f['first_error']}" if f["errors"] else ""), flush=True)
+    ratios = []
+    for n in counts(args.connections):
+        by = {row["path"]: row for row in rows if row["connections"] == n}
+        g, x, d = by["gateway"], by["nginx"], by["direct"]
+        ratios.append({"connections": n,
+                       "gateway_per_nginx": g["rps"] / x["rps"] if x["rps"] else None,
+                       "gateway_per_direct": g["rps"] / d["rps"] if d["rps"] else None,
+                       "nginx_per_direct": x["rps"] / d["rps"] if d["rps"] else None,
+                       "gateway_added_p50_ms": g["p50_ms"] - d["p50_ms"],
+                       "gateway_added_p99_ms": g["p99_ms"] - d["p99_ms"],
+                       "nginx_added_p50_ms": x["p50_ms"] - d["p50_ms"],
+                       "nginx_added_p99_ms": x["p99_ms"] - d["p99_ms"]})
+    # Half load: an open loop at half the gateway's closed-loop rate at the most connections, the same rate on
+    # every path; latency from each request's due instant. The issue's latency aim is stated at this load.
+    top = max(counts(args.connections))
+    gateway_top = next(row for row in rows if row["connections"] == top and row["path"] == "gateway")
+    rate = gateway_top["rps"] / 2
+    half = []
+    if rate >= 1:
+        print(f"\n== sync at half load: open loop, {rate:.0f} requests/s (half the gateway's {gateway_top['rps']:.0f} "
+              f"at {top} connections) on every path, spread over {top} connections, latency from the due instant")
+        print(f"{'path':<8} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'errors':>6}")
+        for name, port, member, path, bodies, headers in paths:
+            f = r.load(port, member, path, bodies, headers, top, args.seconds, args.warmup, 200, rate=rate)
+            half.append({"path": name, **f})
+            print(f"{name:<8} | {f['rps']:>8.0f} | {f['p50_ms']:>7.2f} | {f['p99_ms']:>7.2f} | {f['errors']:>6}"
+                  + (f"   first error: {f['first_error']}" if f["errors"] else ""), flush=True)
+    out["sync"] = {"rows": rows, "ratios": ratios, "half_load": half}
+
+
+# --------------------------------------------------------------------------------------------------------------- queue
+
+def recipient_unique(args: argparse.Namespace) -> int:
+    context = ssl.create_default_context(cafile=os.path.join(args.certs, "ca.pem"))
+    context.load_cert_chain(os.path.join(args.certs, "gateway.pem"), os.path.join(args.certs, "gateway-key.pem"))
+    with urllib.request.urlopen(f"https://127.0.0.1:{args.recipient_port}/_sim/received", context=context,
+                                timeout=30) as answer:
+        return int(json.load(answer)["unique"])
+
+
+def gateway_queue(r: Runner, args: argparse.Namespace, n: int, seconds: float, body_file: str) -> dict:
+    before = recipient_unique(args)
+    f = r.load(args.gateway_port, LABOUR, "/v1/messages", body_file,
+               ["Content-Type: application/json", "X-User-Id: bench"], n, seconds, 0, 202)
+    target = f["accepted_total"]
+    deadline = time.time() + args.drain_timeout
+    delivered = recipient_unique(args) - before
+    while delivered < target and time.time() < deadline:
+        time.sleep(0.05)
+        delivered = recipient_unique(args) - before
+    end = time.time()
+    return {"producers": n, "system": "gateway", "accepted": f["requests"], "accepts_per_s": f["rps"],
+            "accept_p50_ms": f["p50_ms"], "accept_p99_ms": f["p99_ms"], "errors": f["errors"],
+            "first_error": f["first_error"], "sent_total": target, "delivered": delivered,
+            "complete": delivered >= target, "end_to_end_seconds": end - f["window_start"],
+            "end_to_end_per_s": delivered / (end - f["window_start"]),
+            "client_cpu_seconds": f["cpu_seconds"]}
+
+
+def run_queue(r: Runner, args: argparse.Namespace, out: dict) -> None:
+    import queue_rabbitmq
+    body_file = os.path.join(args.work, "message.txt")
+    with open(body_file, "w", encoding="utf-8") as f:
+        f.write(message_body("bank.970436") + "\n")
+    rabbit_body = message_body("bank.970436").replace(ID, "00000000-0000-4000-8000-000000000000").encode()
+    print(f"\n== queue: {MESSAGE_BYTES}-byte messages, durable, end to end, {args.seconds:g} s of sending per run, "
+          f"then until every accepted message has been consumed")
+    print("   gateway:  POST /v1/messages (mTLS, labour → bank.970436) answered 202 once message + audit record are "
+          "committed (fsync) → push delivery (mTLS, up to 32 in flight) to the recipient simulator, 200 = done")
+    print("   rabbitmq: persistent messages (delivery mode 2) on a durable classic queue, one blocking publish per "
+          "producer awaiting its confirm; consumers with manual acks (prefetch 256)")
+    print("   accepts/s = 202s or confirms in the sending window; end to end = accepted messages / (first send → last "
+          "one consumed)")
+    # Warm-up: connections, caches, the delivery workers and the queue's files; not reported.
+    first = counts(args.producers)[0]
+    gateway_queue(r, args, first, min(1.0, args.seconds), body_file)
+    queue_rabbitmq.run(args.amqp_port, first, min(1.0, args.seconds), rabbit_body, args.drain_timeout)
+    print(f"{'producers':>9} | {'system':<8} | {'accepts/s':>9} | {'p50 ms':>7} | {'p99 ms':>7} | "
+          f"{'end to end msg/s':>16} | {'errors':>6} | {'client CPU':>10}")
+    rows = []
+    for n in counts(args.producers):
+        g = gateway_queue(r, args, n, args.seconds, body_file)
+        q = queue_rabbitmq.run(args.amqp_port, n, args.seconds, rabbit_body, args.drain_timeout)
+        for row in (g, q):
+            rows.append(row)
+            print(f"{n:>9} | {row['system']:<8} | {row['accepts_per_s']:>9.0f} | {row['accept_p50_ms']:>7.2f} | "
+                  f"{row['accept_p99_ms']:>7.2f} | {row['end_to_end_per_s']:>16.0f} | {row['errors']:>6} | "
+                  f"{row['client_cpu_seconds'] / args.seconds * 100:>9.0f}%"
+                  + ("" if row["complete"] else f"   INCOMPLETE: {row['delivered']} of {row['sent_total']} consumed")
+                  + (f"   first error: {row['first_error']}" if row["errors"] else ""), flush=True)
+    ratios = []
+    for n in counts(args.producers):
+        by = {row["system"]: row for row in rows if row["producers"] == n}
+        g, q = by["gateway"], by["rabbitmq"]
+        ratios.append({"producers": n,
+                       "end_to_end_gateway_per_rabbitmq": g["end_to_end_per_s"] / q["end_to_end_per_s"]
+                       if q["end_to_end_per_s"] else None,
+                       "accepts_gateway_per_rabbitmq": g["accepts_per_s"] / q["accepts_per_s"]
+                       if q["accepts_per_s"] else None})
+    out["queue"] = {"rows": rows, "ratios": ratios, "message_bytes": MESSAGE_BYTES}
+
+
+# -------------------------------------------------------------------------------------------------------------- memory
+
+def tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        if not os.path.exists(f"/proc/{p}"):
+            continue
+        pids.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return pids
+
+
+def status_kib(pid: int, field: str) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def comm(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return "?"
+
+
+def memory(args: argparse.Namespace, out: dict) -> None:
+    rows = []
+    for spec in args.pid:
+        name, _, pid = spec.partition("=")
+        if not pid:
+            continue
+        procs = [(p, comm(p), status_kib(p, "VmHWM"), status_kib(p, "VmRSS")) for p in tree(int(pid))]
+        procs = [p for p in procs if p[2] is not None]
+        if not procs:
+            continue
+        rows.append({"process": name, "pids": [{"pid": p, "name": c, "vmhwm_kib": h, "vmrss_kib": s}
+                                                for p, c, h, s in procs],
+                     "vmhwm_kib": sum(p[2] for p in procs), "vmrss_kib": sum(p[3] or 0 for p in procs)})
+    print("\n== peak memory (VmHWM from /proc/PID/status, summed over the process and its children; shared pages "
+          "count once per process)")
+    print(f"{'process':<18} | {'peak MiB':>8} | {'now MiB':>8} | processes")
+    for row in rows:
+        names = {}
+        for p in row["pids"]:
+            names[p["name"]] = names.get(p["name"], 0) + 1
+        print(f"{row['process']:<18} | {row['vmhwm_kib'] / 1024:>8.1f} | {row['vmrss_kib'] / 1024:>8.1f} | "
+              + ", ".join(f"{k}×{v}" if v > 1 else k for k, v in names.items()))
+    out["memory"] = rows
+
+
+def summary(out: dict) -> None:
+    print("\n== summary")
+    if "sync" in out:
+        for r in out["sync"]["ratios"]:
+            print(f"sync  {r['connections']:>3} connections: gateway/nginx {r['gateway_per_nginx']:.2f}, "
+                  f"gateway/direct {r['gateway_per_direct']:.2f} (nginx/direct {r['nginx_per_direct']:.2f}); "
+                  f"added p50/p99 vs direct: gateway {r['gateway_added_p50_ms']:+.2f}/{r['gateway_added_p99_ms']:+.2f} ms, "
+                  f"nginx {r['nginx_added_p50_ms']:+.2f}/{r['nginx_added_p99_ms']:+.2f} ms")
+        half = {row["path"]: row for row in out["sync"].get("half_load", [])}
+        if {"gateway", "direct", "nginx"} <= half.keys():
+            g, d, x = half["gateway"], half["direct"], half["nginx"]
+            print(f"sync  half load ({g['rate']:.0f} req/s): p99 added vs direct: gateway {g['p99_ms'] - d['p99_ms']:+.2f} ms, "
+                  f"nginx {x['p99_ms'] - d['p99_ms']:+.2f} ms (p50: gateway {g['p50_ms'] - d['p50_ms']:+.2f}, "
+                  f"nginx {x['p50_ms'] - d['p50_ms']:+.2f})")
+        ratios = out["sync"]["ratios"]
+        if ratios:
+            worst = min((r["gateway_per_nginx"] or 0) for r in ratios)
+            best = max((r["gateway_per_nginx"] or 0) for r in ratios)
+            print(f"aim   sync gateway ≥ 0.6× nginx req/s at every connection count: "
+                  f"{'met' if worst >= 0.6 else 'not met'} (range {worst:.2f}–{best:.2f})")
+        if {"gateway", "direct"} <= half.keys():
+            added = half["gateway"]["p99_ms"] - half["direct"]["p99_ms"]
+            print(f"aim   sync p99 added < 5 ms at half load: {'met' if added < 5 else 'not met'} ({added:+.2f} ms)")
+    if "queue" in out:
+        for r in out["queue"]["ratios"]:
+            e2e, acc = r["end_to_end_gateway_per_rabbitmq"], r["accepts_gateway_per_rabbitmq"]
+            fmt = lambda x: "n/a" if x is None else f"{x:.2f}"
+            print(f"queue {r['producers']:>3} producers:   end to end gateway/RabbitMQ {fmt(e2e)}, "
+                  f"accepts gateway/RabbitMQ {fmt(acc)}")
+        e2e = [r["end_to_end_gateway_per_rabbitmq"] or 0 for r in out["queue"]["ratios"]]
+        if e2e:
+            print(f"aim   queue gateway ≥ 1.0× RabbitMQ end to end: {'met' if min(e2e) >= 1 else 'not met'} "
+                  f"(range {min(e2e):.2f}–{max(e2e):.2f})")
+    mem = {row["process"]: row["vmhwm_kib"] / 1024 for row in out.get("memory", [])}
+    if mem:
+        print("peak memory: " + ", ".join(f"{k} {v:.0f} MiB" for k, v in mem.items()))
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--mtls-load", required=True)
+    p.add_argument("--work", required=True)
+    p.add_argument("--certs", required=True)
+    p.add_argument("--citizens", required=True)
+    p.add_argument("--gateway-port", type=int, required=True)
+    p.add_argument("--nginx-port", type=int)
+    p.add_argument("--sim-port", type=int)
+    p.add_argument("--recipient-port", type=int)
+    p.add_argument("--amqp-port", type=int)
+    p.add_argument("--seconds", type=float, default=10)
+    p.add_argument("--warmup", type=float, default=1)
+    p.add_argument("--connections", default="1,16,64")
+    p.add_argument("--producers", default="1,16,64")
+    p.add_argument("--only", choices=["sync", "queue"])
+    p.add_argument("--drain-timeout", type=float, default=180)
+    p.add_argument("--pid", action="append", default=[], help="name=PID for the memory table")
+    p.add_argument("--info", action="append", default=[], help="key=value recorded in the JSON (versions, ...)")
+    p.add_argument("--out", required=True)
+    args = p.parse_args()
+
+    out: dict = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                 "machine": {"cpus": os.cpu_count(), "kernel": platform.release(), "python": platform.python_version()},
+                 "settings": {"seconds": args.seconds, "warmup": args.warmup, "connections": counts(args.connections),
+                              "producers": counts(args.producers), "only": args.only},
+                 "info": dict(i.partition("=")[::2] for i in args.info)}
+    try:
+        with open("/proc/cpuinfo") as f:
+            out["machine"]["cpu"] = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "?")
+    except OSError:
+        pass
+    r = Runner(args)
+    runner_ok = True
+    try:
+        if args.only in (None, "sync"):
+            run_sync(r, args, out)
+        if args.only in (None, "queue"):
+            run_queue(r, args, out)
+    except BaseException:
+        runner_ok = False
+        raise
+    finally:
+        memory(args, out)
+        with open(args.out, "w", encoding="utf-8") as f:
+            json.dump(out, f, indent=2)
+        if runner_ok:
+            summary(out)
+        print(f"\nraw figures: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
