@@ -3,6 +3,7 @@ import HTTPTypes
 public import Hummingbird
 import LienthongAudit
 import LienthongCore
+import LienthongPostgres
 import NIOCore
 
 extension HTTPField.Name {
@@ -60,8 +61,9 @@ struct ExchangeMiddleware: RouterMiddleware {
             } catch is NIOTooManyBytesError {
                 problem = GatewayProblem(.payloadTooLarge, detail: "request body exceeds the configured limit")
             } catch {
-                if let condition = StorageFailure.temporaryCondition(error) {
-                    // Disk full, database locked, I/O error: rolled back, nothing stored; the client may retry.
+                if let condition = StorageFailure.temporaryCondition(error) ?? PostgresStorageFailure.temporaryCondition(error) {
+                    // Disk full, database locked or gone, I/O error, serialisation failure: rolled back, nothing
+                    // stored; the client may retry.
                     runtime.logger.error("storage cannot take writes", metadata: [
                         "requestId": .string(context.requestID), "condition": .string(condition)])
                     problem = .storageUnavailable()

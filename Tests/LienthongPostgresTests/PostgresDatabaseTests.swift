@@ -112,3 +112,33 @@ final class PostgresDatabaseTests: XCTestCase {
         try await database.drop()
     }
 }
+
+/// Which PostgreSQL errors the gateway answers with `503` and `Retry-After` (temporary) rather than `500`.
+final class PostgresStorageFailureTests: XCTestCase {
+    func testServerConditionsAreTemporaryAndRequestErrorsAreNot() async throws {
+        let database = try await TestDatabase.create()
+        do {
+            try await PostgresDatabase.withDatabase(url: database.url, maximumConnections: 2) { db in
+                func failure(_ sql: String) async -> (any Error)? {
+                    do { try await db.execute(sql); return nil } catch { return error }
+                }
+                // A serialisation failure (SQLSTATE 40001) and a disk full (53100) as the server reports them.
+                let serialization = await failure("DO $$ BEGIN RAISE EXCEPTION 'retry' USING ERRCODE = 'serialization_failure'; END $$")
+                XCTAssertEqual(serialization.flatMap(PostgresStorageFailure.temporaryCondition), "postgres-40001")
+                let diskFull = await failure("DO $$ BEGIN RAISE EXCEPTION 'full' USING ERRCODE = 'disk_full'; END $$")
+                XCTAssertEqual(diskFull.flatMap(PostgresStorageFailure.temporaryCondition), "postgres-53100")
+                // Errors of the request itself are not.
+                let division = await failure("SELECT 1 / 0")
+                XCTAssertNotNil(division)
+                XCTAssertNil(division.flatMap(PostgresStorageFailure.temporaryCondition))
+                let unique = await failure("DO $$ BEGIN RAISE EXCEPTION 'dup' USING ERRCODE = 'unique_violation'; END $$")
+                XCTAssertNotNil(unique)
+                XCTAssertNil(unique.flatMap(PostgresStorageFailure.temporaryCondition))
+            }
+        } catch {
+            try? await database.drop()
+            throw error
+        }
+        try await database.drop()
+    }
+}
