@@ -3,6 +3,7 @@ import Hummingbird
 import LienthongAudit
 import LienthongQueue
 import NIOCore
+import Synchronization
 
 /// The admin listener: `/healthz`, `/readyz`, `/metrics` (SPEC §2) and the operator console (SPEC §8).
 struct AdminRoutes {
@@ -46,14 +47,49 @@ struct AdminRoutes {
     /// Storage must be writable: the audit database (SQLite file or PostgreSQL server) and the data directory.
     func readinessProblems() async -> [String] {
         var problems: [String] = []
-        if await !runtime.auditLog.isWritable() { problems.append("audit storage is not writable") }
+        if await !Self.writable(runtime.auditLog, within: Self.readinessDeadline) { problems.append("audit storage is not writable") }
         if !FileManager.default.isWritableFile(atPath: runtime.configuration.gateway.dataDirectory) {
             problems.append("data directory is not writable")
         }
         return problems
     }
 
+    /// How long the readiness probe waits for the storage's answer (a PostgreSQL server that is gone would otherwise
+    /// hold the probe as long as the connection pool keeps trying).
+    static let readinessDeadline: Duration = .seconds(2)
+
+    /// Whether `log` says it is writable within `deadline`; no answer in time counts as not writable. The check
+    /// runs in its own task and is not awaited past the deadline: a blocked SQLite call or a connection pool waiting
+    /// for a server does not hold the probe (the check finishes on its own, bounded by the busy timeout or the pool).
+    static func writable(_ log: any AuditLog, within deadline: Duration) async -> Bool {
+        let once = FirstAnswer()
+        return await withCheckedContinuation { continuation in
+            Task {
+                let answer = await log.isWritable()
+                if once.claim() { continuation.resume(returning: answer) }
+            }
+            Task {
+                try? await Task.sleep(for: deadline)
+                if once.claim() { continuation.resume(returning: false) }
+            }
+        }
+    }
+
     static func text(_ s: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: s)))
     }
 }
+
+/// Lets exactly one of several racing answers through.
+private final class FirstAnswer: Sendable {
+    private let taken = Mutex(false)
+
+    /// `true` for the first caller only.
+    func claim() -> Bool {
+        taken.withLock { taken in
+            defer { taken = true }
+            return !taken
+        }
+    }
+}
+
