@@ -207,6 +207,19 @@ final class AuditUnavailableTests: XCTestCase {
         let harness = try GatewayHarness()
         try await harness.start()
         let client = try harness.client("gov.labour.dongnai")
+        do {
+            try await withheldThenRecovered(harness, client)
+        } catch {
+            // Never leave a client without its shutdown: its deinit would stop the whole test process.
+            try? await client.shutdown()
+            await harness.stop()
+            throw error
+        }
+        try await client.shutdown()
+        await harness.stop()
+    }
+
+    func withheldThenRecovered(_ harness: GatewayHarness, _ client: PartnerClient) async throws {
         // Another process takes the database's write lock and keeps it past the store's busy timeout.
         var blockerConfiguration = GRDB.Configuration()
         blockerConfiguration.busyMode = .timeout(10)   // wait for the gateway's own short transactions to end
@@ -230,18 +243,31 @@ final class AuditUnavailableTests: XCTestCase {
         XCTAssertTrue(acquired.value, "the blocker took the write lock")
         let c = harness.register.first { $0.personalId != nil }!
         let body = try JSONEncoder().encode(VerifyCitizenRequest(personalId: c.personalId!, fullName: c.fullName, dateOfBirth: c.dateOfBirth))
-        let answer = try await client.call(
-            service: "population.verify-citizen", body: body, user: "u", purpose: "asxh.verify-beneficiary", timeout: .seconds(60))
+        let answer: PartnerClient.Answer
+        do {
+            answer = try await client.call(
+                service: "population.verify-citizen", body: body, user: "u", purpose: "asxh.verify-beneficiary", timeout: .seconds(60))
+        } catch {
+            release.signal()
+            throw error
+        }
+        release.signal()
         XCTAssertEqual(answer.status, 503, "withheld, and the caller told to retry (SECURITY.md, fault matrix)")
         XCTAssertEqual(answer.problem?.type, "urn:lienthong:error:internal")
         XCTAssertNotNil(answer.retryAfter)
         XCTAssertNil(answer.auditSeq)
         XCTAssertFalse(String(decoding: answer.body, as: UTF8.self).contains("matched"), "the service's answer must not leave")
-        release.signal()
-        let after = try await client.call(service: "directory.banks", body: Data("{}".utf8), user: "u", purpose: nil)
-        XCTAssertEqual(after.status, 200, "recovers once the database is writable again")
-        try await client.shutdown()
-        await harness.stop()
+        // Recovery is asked on a new connection: what is tested is the storage coming back, not keep-alive reuse of a
+        // connection that waited 20 s on a locked database.
+        let fresh = try harness.client("gov.labour.dongnai")
+        do {
+            let after = try await fresh.call(service: "directory.banks", body: Data("{}".utf8), user: "u", purpose: nil)
+            XCTAssertEqual(after.status, 200, "recovers once the database is writable again")
+        } catch {
+            try? await fresh.shutdown()
+            throw error
+        }
+        try await fresh.shutdown()
     }
 }
 
