@@ -220,7 +220,7 @@ private struct Reader {
         let storageURL = env["LIENTHONG_STORAGE_URL"] ?? string(s, "storage", "url", default: "")
         var storageKind = GatewayConfiguration.Storage.Kind.sqlite
         var postgresURL: String?
-        if storageURL.hasPrefix("postgres://") || storageURL.hasPrefix("postgresql://") {
+        if GatewayConfiguration.Storage.isPostgresURL(storageURL) {
             storageKind = .postgres
             postgresURL = storageURL
             let passwordFile = string(s, "storage", "password_file", default: "")

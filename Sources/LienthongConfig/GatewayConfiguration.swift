@@ -242,6 +242,11 @@ public struct GatewayConfiguration: Sendable, Equatable {
         /// Connections to PostgreSQL per gateway instance, default 20.
         public var postgresMaxConnections: Int = 20
 
+        /// Whether `text` names a PostgreSQL database (`postgres://` or `postgresql://`) rather than a SQLite file.
+        public static func isPostgresURL(_ text: String) -> Bool {
+            text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+        }
+
         /// Creates storage settings.
         public init(kind: Kind, sqlitePath: String, postgresURL: String? = nil, postgresMaxConnections: Int = 20) {
             self.kind = kind

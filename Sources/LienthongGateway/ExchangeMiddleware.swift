@@ -3,7 +3,6 @@ import HTTPTypes
 public import Hummingbird
 import LienthongAudit
 import LienthongCore
-import LienthongPostgres
 import NIOCore
 
 extension HTTPField.Name {
@@ -61,7 +60,7 @@ struct ExchangeMiddleware: RouterMiddleware {
             } catch is NIOTooManyBytesError {
                 problem = GatewayProblem(.payloadTooLarge, detail: "request body exceeds the configured limit")
             } catch {
-                if let condition = StorageFailure.temporaryCondition(error) ?? PostgresStorageFailure.temporaryCondition(error) {
+                if let condition = GatewayStorage.temporaryCondition(error) {
                     // Disk full, database locked or gone, I/O error, serialisation failure: rolled back, nothing
                     // stored; the client may retry.
                     runtime.logger.error("storage cannot take writes", metadata: [

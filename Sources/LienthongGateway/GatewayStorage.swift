@@ -74,6 +74,13 @@ public struct GatewayStorage: Sendable {
         }
     }
 
+    /// A name for the condition when `error` says the storage cannot take writes now (SQLite: full, busy, locked,
+    /// I/O; PostgreSQL: connection lost, SQLSTATE 08/40/53/57), `nil` for any other error. The gateway answers such
+    /// failures `503` with `Retry-After`: nothing was stored and the same write can succeed later.
+    public static func temporaryCondition(_ error: any Error) -> String? {
+        StorageFailure.temporaryCondition(error) ?? PostgresStorageFailure.temporaryCondition(error)
+    }
+
     /// Closes the PostgreSQL connections (nothing to do for SQLite, whose files close with the process).
     public func close() async {
         await postgres?.shutdown()

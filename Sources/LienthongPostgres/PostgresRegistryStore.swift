@@ -222,7 +222,7 @@ public final class PostgresRegistryStore: RegistryRecords {
         ])
         return BatchSummary(id: id, fileName: name, importedAt: importedAt, importedBy: importedBy,
                             referenceDate: referenceDate, counts: counts,
-                            status: counts.toVerify + counts.toRequestPersonalID == 0 ? .verified : .imported)
+                            status: RegistryRowLogic.status(counts: counts, done: 0))
     }
 
     /// Which of `numbers` are registered in batches other than `batch` (the rule of

@@ -16,15 +16,9 @@ import LienthongTabular
 @_spi(RegistryStorage) public enum RegistryReportFiles {
     /// Writes `danh-sach-sai-lech-<batch>[-<period>].csv` and `.xlsx`.
     public static func write(_ report: DiscrepancyReport, to directory: URL) throws -> ReportFiles {
-        let writer = try ReportWriter(directory: directory,
-                                      baseName: "danh-sach-sai-lech-\(report.batch)" + (report.period.map { "-\($0)" } ?? ""),
-                                      sheetName: "Danh sách sai lệch", headers: RegistryStore.discrepancyHeaders)
+        let writer = try discrepancyWriter(directory, batch: report.batch, period: report.period)
         do {
-            for line in report.lines {
-                try writer.append([String(line.row), line.fullName, line.dateOfBirth, line.personalID, line.commune,
-                                   line.district, line.kind.vietnameseName, line.issue, line.field, line.submitted,
-                                   line.registered, line.bankRegistered])
-            }
+            for line in report.lines { try writer.append(cells(line)) }
             return try writer.finish()
         } catch {
             writer.abandon()
@@ -38,16 +32,9 @@ import LienthongTabular
         var writers: [String: ReportWriter] = [:]
         do {
             for list in lists {
-                let writer = try ReportWriter(directory: directory,
-                                              baseName: "ngan-hang-\(list.bin ?? "khac")-\(batch)-\(period)",
-                                              sheetName: "Ngân hàng \(list.bin ?? "khác") \(period)",
-                                              headers: RegistryStore.bankListHeaders)
+                let writer = try bankListWriter(directory, bin: list.bin, batch: batch, period: period)
                 writers[list.bin ?? ""] = writer
-                for line in list.lines {
-                    try writer.append([String(line.row), line.fullName, line.dateOfBirth, line.personalID,
-                                       line.payeeName, line.payeePersonalID, line.accountNumber, line.commune,
-                                       line.district, line.categories, ReportText.payment(line.status), line.openingRef])
-                }
+                for line in list.lines { try writer.append(cells(line)) }
             }
             var files: [String: ReportFiles] = [:]
             for (key, writer) in writers { files[key] = try writer.finish() }
@@ -60,14 +47,9 @@ import LienthongTabular
 
     /// Writes `buu-dien-tien-mat-<batch>-<period>.csv`/`.xlsx`.
     public static func write(_ list: CashList, to directory: URL) throws -> ReportFiles {
-        let writer = try ReportWriter(directory: directory, baseName: "buu-dien-tien-mat-\(list.batch)-\(list.period)",
-                                      sheetName: "Tiền mặt \(list.period)", headers: RegistryStore.cashListHeaders)
+        let writer = try cashListWriter(directory, batch: list.batch, period: list.period)
         do {
-            for line in list.lines {
-                try writer.append([String(line.row), line.fullName, line.dateOfBirth, line.personalID, line.residence,
-                                   line.commune, line.district, line.categories, line.receiver,
-                                   ReportText.reason(line.reason)])
-            }
+            for line in list.lines { try writer.append(cells(line)) }
             return try writer.finish()
         } catch {
             writer.abandon()
@@ -92,6 +74,39 @@ import LienthongTabular
             writer.abandon()
             throw error
         }
+    }
+
+    // The file names, sheets and cells of each report, in one place for the value writers above and the SQLite
+    // store's streaming ones.
+
+    static func discrepancyWriter(_ directory: URL, batch: String, period: String?) throws -> ReportWriter {
+        try ReportWriter(directory: directory, baseName: "danh-sach-sai-lech-\(batch)" + (period.map { "-\($0)" } ?? ""),
+                         sheetName: "Danh sách sai lệch", headers: RegistryStore.discrepancyHeaders)
+    }
+
+    static func cells(_ line: DiscrepancyLine) -> [String?] {
+        [String(line.row), line.fullName, line.dateOfBirth, line.personalID, line.commune, line.district,
+         line.kind.vietnameseName, line.issue, line.field, line.submitted, line.registered, line.bankRegistered]
+    }
+
+    static func bankListWriter(_ directory: URL, bin: String?, batch: String, period: String) throws -> ReportWriter {
+        try ReportWriter(directory: directory, baseName: "ngan-hang-\(bin ?? "khac")-\(batch)-\(period)",
+                         sheetName: "Ngân hàng \(bin ?? "khác") \(period)", headers: RegistryStore.bankListHeaders)
+    }
+
+    static func cells(_ line: PayeeLine) -> [String?] {
+        [String(line.row), line.fullName, line.dateOfBirth, line.personalID, line.payeeName, line.payeePersonalID,
+         line.accountNumber, line.commune, line.district, line.categories, ReportText.payment(line.status), line.openingRef]
+    }
+
+    static func cashListWriter(_ directory: URL, batch: String, period: String) throws -> ReportWriter {
+        try ReportWriter(directory: directory, baseName: "buu-dien-tien-mat-\(batch)-\(period)",
+                         sheetName: "Tiền mặt \(period)", headers: RegistryStore.cashListHeaders)
+    }
+
+    static func cells(_ line: CashLine) -> [String?] {
+        [String(line.row), line.fullName, line.dateOfBirth, line.personalID, line.residence, line.commune, line.district,
+         line.categories, line.receiver, ReportText.reason(line.reason)]
     }
 }
 
@@ -132,13 +147,19 @@ import LienthongTabular
         }
     }
 
+    /// A batch's status: `verified` once every row to verify has a result (at once when there are none), `imported`
+    /// before the first, `verifying` in between.
+    public static func status(counts: BatchCounts, done: Int) -> BatchStatus {
+        let toDo = counts.toVerify + counts.toRequestPersonalID
+        return done >= toDo ? .verified : (done == 0 ? .imported : .verifying)
+    }
+
     /// A batch's summary from its stored columns and the number of rows to verify that have a result.
     ///
     /// - Throws: ``RegistryStoreError`` `corrupt` for a bad reference date.
     public static func summary(id: String, fileName: String, importedAtMillis: Int64, importedBy: String,
                                referenceDate: String, counts: BatchCounts, done: Int) throws -> BatchSummary {
-        let toDo = counts.toVerify + counts.toRequestPersonalID
-        let status: BatchStatus = done >= toDo ? .verified : (done == 0 ? .imported : .verifying)
+        let status = Self.status(counts: counts, done: done)
         guard let reference = try? CalendarDate(iso: referenceDate) else {
             throw RegistryStoreError(.corrupt, detail: "registry_batch.reference_date")
         }

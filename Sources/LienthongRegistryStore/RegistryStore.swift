@@ -209,7 +209,7 @@ public final class RegistryStore: Sendable {
         ])
         return BatchSummary(id: id, fileName: name, importedAt: importedAt, importedBy: importedBy,
                             referenceDate: referenceDate, counts: counts,
-                            status: counts.toVerify + counts.toRequestPersonalID == 0 ? .verified : .imported)
+                            status: RegistryRowLogic.status(counts: counts, done: 0))
     }
 
     /// Whether a personal id number is registered: a row of another batch with that number, not returned to the

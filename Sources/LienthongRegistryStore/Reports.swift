@@ -160,15 +160,9 @@ extension RegistryStore {
         if let period { _ = try Self.checkPeriod(period) }
         return try pool.read { db in
             try Self.requireBatch(db, batch)
-            let writer = try ReportWriter(directory: directory,
-                                          baseName: "danh-sach-sai-lech-\(batch)" + (period.map { "-\($0)" } ?? ""),
-                                          sheetName: "Danh sách sai lệch", headers: Self.discrepancyHeaders)
+            let writer = try RegistryReportFiles.discrepancyWriter(directory, batch: batch, period: period)
             do {
-                try discrepancyLines(db, batch: batch, period: period) { line in
-                    try writer.append([String(line.row), line.fullName, line.dateOfBirth, line.personalID, line.commune,
-                                       line.district, line.kind.vietnameseName, line.issue, line.field, line.submitted,
-                                       line.registered, line.bankRegistered])
-                }
+                try discrepancyLines(db, batch: batch, period: period) { line in try writer.append(RegistryReportFiles.cells(line)) }
                 return try writer.finish()
             } catch {
                 writer.abandon()
@@ -234,16 +228,10 @@ extension RegistryStore {
                     if let existing = writers[key] {
                         writer = existing
                     } else {
-                        writer = try ReportWriter(directory: directory,
-                                                  baseName: "ngan-hang-\(bin ?? "khac")-\(batch)-\(period)",
-                                                  sheetName: "Ngân hàng \(bin ?? "khác") \(period)",
-                                                  headers: Self.bankListHeaders)
+                        writer = try RegistryReportFiles.bankListWriter(directory, bin: bin, batch: batch, period: period)
                         writers[key] = writer
                     }
-                    try writer.append([String(line.row), line.fullName, line.dateOfBirth, line.personalID,
-                                       line.payeeName, line.payeePersonalID, line.accountNumber, line.commune,
-                                       line.district, line.categories, ReportText.payment(line.status),
-                                       line.openingRef])
+                    try writer.append(RegistryReportFiles.cells(line))
                 }
                 var files: [String: ReportFiles] = [:]
                 for (key, writer) in writers { files[key] = try writer.finish() }
@@ -291,14 +279,9 @@ extension RegistryStore {
         _ = try Self.checkPeriod(period)
         return try pool.read { db in
             try Self.requireBatch(db, batch)
-            let writer = try ReportWriter(directory: directory, baseName: "buu-dien-tien-mat-\(batch)-\(period)",
-                                          sheetName: "Tiền mặt \(period)", headers: Self.cashListHeaders)
+            let writer = try RegistryReportFiles.cashListWriter(directory, batch: batch, period: period)
             do {
-                try cashLines(db, batch: batch, period: period) { line in
-                    try writer.append([String(line.row), line.fullName, line.dateOfBirth, line.personalID, line.residence,
-                                       line.commune, line.district, line.categories, line.receiver,
-                                       ReportText.reason(line.reason)])
-                }
+                try cashLines(db, batch: batch, period: period) { line in try writer.append(RegistryReportFiles.cells(line)) }
                 return try writer.finish()
             } catch {
                 writer.abandon()

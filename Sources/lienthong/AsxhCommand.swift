@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LienthongClient
+import LienthongConfig
 import LienthongCore
 import LienthongPostgres
 import LienthongRegistry
@@ -29,7 +30,7 @@ struct AsxhCommand: AsyncParsableCommand {
         /// Runs `body` on the store `--registry` names, closing a PostgreSQL pool afterwards.
         func withStore<T: Sendable>(_ body: @escaping @Sendable (any RegistryRecords) async throws -> T) async throws -> T {
             let defaultBank = self.defaultBank
-            guard registry.hasPrefix("postgres://") || registry.hasPrefix("postgresql://") else {
+            guard GatewayConfiguration.Storage.isPostgresURL(registry) else {
                 try FileManager.default.createDirectory(
                     at: URL(fileURLWithPath: registry).deletingLastPathComponent(), withIntermediateDirectories: true)
                 return try await body(try RegistryStore(path: registry, defaultBankBIN: defaultBank))

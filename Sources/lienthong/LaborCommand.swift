@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LienthongClient
+import LienthongConfig
 import LienthongCore
 import LienthongLabor
 import LienthongLaborStore
@@ -26,7 +27,7 @@ struct LaborCommand: AsyncParsableCommand {
 
         /// Runs `body` on the store `--labor` names, closing a PostgreSQL pool afterwards.
         func withStore<T: Sendable>(_ body: @escaping @Sendable (any LaborRecords) async throws -> T) async throws -> T {
-            guard labor.hasPrefix("postgres://") || labor.hasPrefix("postgresql://") else {
+            guard GatewayConfiguration.Storage.isPostgresURL(labor) else {
                 try FileManager.default.createDirectory(
                     at: URL(fileURLWithPath: labor).deletingLastPathComponent(), withIntermediateDirectories: true)
                 return try await body(try LaborStore(path: labor))
