@@ -26,6 +26,7 @@ echo "== pii-check: lienthong demo --once"
 if ! run_bounded 600 "lienthong demo --once" "$bin" demo --once --log-level debug --dir "$demo" >"$out/demo.stdout" 2>"$out/demo.stderr"; then
   echo "pii-check: the demo failed" >&2; tail -n 40 "$out/demo.stdout" "$out/demo.stderr" >&2; exit 2
 fi
+grep -h "^demo: shutdown" "$out/demo.stderr" >&2 || true   # a shutdown past its deadline, and what it waited for
 tail -n 4 "$out/demo.stdout" | head -n 1
 
 # The demo's simulators are gone; serve the same configuration on fresh ports, logging at debug level.

@@ -29,6 +29,7 @@ echo "== tls-grade: lienthong demo --once (example PKI and configuration)"
 if ! run_bounded 600 "lienthong demo --once" "$bin" demo --once --dir "$demo" >"$work/demo.stdout" 2>"$work/demo.stderr"; then
   echo "tls-grade: the demo failed" >&2; tail -n 40 "$work/demo.stdout" "$work/demo.stderr" >&2; exit 2
 fi
+grep -h "^demo: shutdown" "$work/demo.stderr" >&2 || true   # a shutdown past its deadline, and what it waited for
 
 read -r partner admin < <(python3 - "$demo/lienthong.toml" <<'EOF'
 import re, socket, sys

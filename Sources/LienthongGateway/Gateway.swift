@@ -46,6 +46,9 @@ public final class Gateway: Sendable {
     private let registry: RegistryHost?
     /// Labour analysis served on `/v1/labor`, when `[labor]` is configured.
     private let labor: LaborHost?
+    /// The listeners, background services and closing steps of ``run(handleSignals:onReady:)`` still running
+    /// (so a slow shutdown can say what it waits for).
+    public let progress = ServiceProgress()
 
     /// Opens the embedded SQLite storage, loads keys and certificates, and prepares the upstream client.
     /// Nothing listens until ``run(handleSignals:onReady:)``. For a configuration whose `[storage] url` names
@@ -201,7 +204,12 @@ public final class Gateway: Sendable {
         let background = BackgroundTasks(runtime: runtime)
         let group = ServiceGroup(configuration: .init(
             // Delivery stops first on graceful shutdown (finishing in-flight pushes), then the listeners.
-            services: [.init(service: partner), .init(service: admin), .init(service: background), .init(service: delivery)],
+            services: [
+                .init(service: progress.wrap("gateway partner listener", partner)),
+                .init(service: progress.wrap("gateway admin listener", admin)),
+                .init(service: progress.wrap("gateway background tasks", background)),
+                .init(service: progress.wrap("gateway push delivery", delivery)),
+            ],
             gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
             logger: runtime.logger))
         runningGroup.withLock { $0 = group }
@@ -209,19 +217,20 @@ public final class Gateway: Sendable {
         runtime.logger.info("gateway starting", metadata: [
             "partner": "\(configuration.partner.listen)", "admin": "\(configuration.admin.listen)",
         ])
+        let progress = self.progress
         do {
             try await group.run()
         } catch {
-            await registry?.shutdown()
-            await labor?.shutdown()
-            try? await httpClient.shutdown()
-            await storage.close()
+            await progress.during("gateway closing: registry") { await registry?.shutdown() }
+            await progress.during("gateway closing: labour") { await labor?.shutdown() }
+            try? await progress.during("gateway closing: upstream client") { try await httpClient.shutdown() }
+            await progress.during("gateway closing: storage") { await storage.close() }
             throw error
         }
-        await registry?.shutdown()
-        await labor?.shutdown()
-        try await httpClient.shutdown()
-        await storage.close()
+        await progress.during("gateway closing: registry") { await registry?.shutdown() }
+        await progress.during("gateway closing: labour") { await labor?.shutdown() }
+        try await progress.during("gateway closing: upstream client") { try await httpClient.shutdown() }
+        await progress.during("gateway closing: storage") { await storage.close() }
         runtime.logger.info("gateway stopped")
     }
 }

@@ -19,6 +19,12 @@ struct Demo: AsyncParsableCommand {
     @Flag(help: "Exit after the scenario: status 0 only if every step held.") var once = false
     @Option(help: "Synthetic citizens to generate on first run.") var citizens: Int = 500
     @Option(help: "Log level of the gateway and simulators (JSON lines on stderr; never personal data).") var logLevel: String = "warning"
+    @Option(help: "With --once: seconds to wait for the gateway and simulators to stop before exiting anyway (naming what still runs).")
+    var shutdownDeadline: Int = 60
+
+    func validate() throws {
+        guard shutdownDeadline >= 0 else { throw ValidationError("--shutdown-deadline must be 0 or more seconds") }
+    }
 
     func run() async throws {
         let setup = DemoSetup(directory: URL(fileURLWithPath: dir).standardizedFileURL)
@@ -41,12 +47,17 @@ struct Demo: AsyncParsableCommand {
         let pushDesk = try setup.makeBankDesk(bin: "970436", partnerPort: ports.partner, logger: logger)
         let pullDesk = try setup.makeBankDesk(bin: "970418", partnerPort: ports.partner, logger: logger)
         let bankFaults = FaultInjector()
+        let simulators = ServiceProgress()
         let simulatorGroup = ServiceGroup(configuration: .init(
             services: [
-                .init(service: try setup.makePopulationSimulator(port: ports.population, register: register, logger: logger)),
-                .init(service: try setup.makeVSSSimulator(port: ports.vss, participants: participants, logger: logger)),
-                .init(service: try setup.makeNAPASSimulator(port: ports.napas, accounts: accounts, logger: logger)),
-                .init(service: try setup.makeBankSimulator(port: ports.bank, desk: pushDesk, faults: bankFaults, logger: logger)),
+                .init(service: simulators.wrap("population simulator",
+                    try setup.makePopulationSimulator(port: ports.population, register: register, logger: logger))),
+                .init(service: simulators.wrap("social insurance simulator",
+                    try setup.makeVSSSimulator(port: ports.vss, participants: participants, logger: logger))),
+                .init(service: simulators.wrap("NAPAS simulator",
+                    try setup.makeNAPASSimulator(port: ports.napas, accounts: accounts, logger: logger))),
+                .init(service: simulators.wrap("push bank simulator",
+                    try setup.makeBankSimulator(port: ports.bank, desk: pushDesk, faults: bankFaults, logger: logger))),
             ], logger: logger))
         let (readyStream, ready) = AsyncStream<GatewayEndpoints>.makeStream()
         let once = self.once
@@ -62,9 +73,16 @@ struct Demo: AsyncParsableCommand {
         defer { backOffices.cancel() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await simulatorGroup.run() }
-            group.addTask { try await gateway.run(handleSignals: !once) { ready.yield($0) } }
+            group.addTask {
+                // A gateway that stops before it is ready (a port taken meanwhile, say) ends the wait below.
+                defer { ready.finish() }
+                try await gateway.run(handleSignals: !once) { ready.yield($0) }
+            }
             var iterator = readyStream.makeAsyncIterator()
-            guard let endpoints = await iterator.next() else { return }
+            guard let endpoints = await iterator.next() else {
+                try await group.next()  // the gateway's error, if it threw
+                throw ValidationError("the gateway stopped before its listeners were ready")
+            }
             let scenario = DemoScenario(
                 setup: setup, register: register, endpoints: endpoints, config: config, gateway: gateway,
                 participants: participants, accounts: accounts, banks: [pushDesk, pullDesk], pushBankFaults: bankFaults)
@@ -72,11 +90,27 @@ struct Demo: AsyncParsableCommand {
             DemoScenario.printSummary(steps, endpoints: endpoints, setup: setup)
             fflush(nil)  // all streams: stdout may be a pipe or file
             if once {
+                let status: Int32 = steps.allSatisfy(\.held) ? 0 : 1
+                let deadline = Duration.seconds(shutdownDeadline)
                 backOffices.cancel()
+                // Everything the scenario did is committed by now: a shutdown that does not finish names what it
+                // still waits for and the process exits with the scenario's status rather than hang.
+                let watchdog = Task {
+                    try await Task.sleep(for: deadline)
+                    let waiting = gateway.progress.running + simulators.running
+                    FileHandle.standardError.write(Data("""
+                        demo: shutdown did not finish within \(deadline); still running: \
+                        \(waiting.isEmpty ? "(no service: the process's own tasks)" : waiting.joined(separator: ", ")); \
+                        exiting with the scenario's status \(status)
+
+                        """.utf8))
+                    Foundation.exit(status)
+                }
                 await gateway.shutdown()
                 await simulatorGroup.triggerGracefulShutdown()
                 try await group.waitForAll()
-                if steps.contains(where: { !$0.held }) { throw ExitCode(1) }
+                watchdog.cancel()
+                if status != 0 { throw ExitCode(status) }
             } else {
                 print("\nServing until Ctrl-C. The same setup runs later with: lienthong serve --config \(setup.configFile.path)")
                 print("(with the upstreams: lienthong sim population|vss|napas --certs \(setup.certs.path) --data \(setup.citizensFile.path),")
