@@ -347,7 +347,7 @@ struct AuditBatchWriter: Sendable {
     let checkpointEvery: Int64
 
     private func head(_ db: Database) throws -> AuditChain {
-        guard let row = try Row.fetchOne(db, sql: #"SELECT "seq", "hash" FROM audit_record ORDER BY seq DESC LIMIT 1"#) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: #"SELECT "seq", "hash" FROM audit_record ORDER BY seq DESC LIMIT 1"#)) else {
             // Every record archived: the chain continues from the last archived segment's end.
             if let anchor = try SQLiteAuditStore.archiveAnchor(db) {
                 return AuditChain(lastSeq: anchor.seq, lastHash: anchor.hash)

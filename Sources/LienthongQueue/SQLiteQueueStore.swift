@@ -157,6 +157,15 @@ public final class SQLiteQueueStore: Sendable {
                 );
                 """)
         }
+        // Leasing reads one recipient's due messages oldest first: with this index that is a range of it, however
+        // many finished messages the table holds (the (recipient, state) index it replaces made every lease visit
+        // all of the recipient's rows and sort them, inside the write transaction).
+        migrator.registerMigration("queue-v3-lease-order") { db in
+            try db.execute(sql: """
+                CREATE INDEX queue_message_recipient_state_accepted ON queue_message ("recipient", "state", "accepted_at");
+                DROP INDEX queue_message_recipient_state;
+                """)
+        }
         try auditStore.migrate(migrator)
         try auditStore.migrate(AccountOpeningLedger.migrator)
     }
@@ -246,26 +255,8 @@ public final class SQLiteQueueStore: Sendable {
         let nowMS = QueueStorage.milliseconds(now)
         let excluded = excluding.map(\.value).sorted()
         let (leased, _) = try await auditStore.commit { db -> ([QueuedMessage], [AuditEvent]) in
-            var sql = """
-                SELECT \(Self.columns) FROM queue_message
-                WHERE ("state" = 'queued' OR ("state" = 'waiting-retry' AND "not_before" <= ?))
-                """
-            var arguments: StatementArguments = [nowMS]
-            if let recipient {
-                sql += #" AND "recipient" = ?"#
-                arguments += [recipient.value]
-            }
-            if let type {
-                sql += #" AND "type" = ?"#
-                arguments += [type]
-            }
-            if !excluded.isEmpty {
-                sql += #" AND "recipient" NOT IN ("# + Array(repeating: "?", count: excluded.count).joined(separator: ", ") + ")"
-                arguments += StatementArguments(excluded)
-            }
-            sql += #" ORDER BY "accepted_at", rowid LIMIT ?"#
-            arguments += [limit]
-            let candidates = try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.decode)
+            let (sql, arguments) = Self.leaseQuery(recipient: recipient?.value, type: type, excluded: excluded, now: nowMS, limit: limit)
+            let candidates = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map(Self.decode)
             var rng = SystemRandomNumberGenerator()
             var leased: [QueuedMessage] = []
             var events: [AuditEvent] = []
@@ -280,6 +271,44 @@ public final class SQLiteQueueStore: Sendable {
             return (leased, events)
         }
         return leased
+    }
+
+    /// The due messages, oldest first, at most `limit`: two ordered index ranges (queued; waiting-retry and due
+    /// by `now`), each cut at `limit` and merged by age, so leasing neither visits finished rows nor sorts the
+    /// whole backlog (`queue_message_recipient_state_accepted` and `queue_message_state_accepted` give the order).
+    static func leaseQuery(recipient: String?, type: String?, excluded: [String], now: Int64, limit: Int)
+        -> (sql: String, arguments: StatementArguments)
+    {
+        var filters = ""
+        var filterArguments: StatementArguments = []
+        if let recipient {
+            filters += #" AND "recipient" = ?"#
+            filterArguments += [recipient]
+        }
+        if let type {
+            filters += #" AND "type" = ?"#
+            filterArguments += [type]
+        }
+        if !excluded.isEmpty {
+            filters += #" AND "recipient" NOT IN ("# + Array(repeating: "?", count: excluded.count).joined(separator: ", ") + ")"
+            filterArguments += StatementArguments(excluded)
+        }
+        let sql = """
+            SELECT \(columns) FROM queue_message WHERE rowid IN (
+                SELECT rowid FROM (
+                    SELECT rowid FROM queue_message WHERE "state" = 'queued'\(filters)
+                    ORDER BY "accepted_at", rowid LIMIT ?)
+                UNION ALL
+                SELECT rowid FROM (
+                    SELECT rowid FROM queue_message WHERE "state" = 'waiting-retry' AND "not_before" <= ?\(filters)
+                    ORDER BY "accepted_at", rowid LIMIT ?))
+            ORDER BY "accepted_at", rowid LIMIT ?
+            """
+        var arguments = filterArguments
+        arguments += [limit, now]
+        arguments += filterArguments
+        arguments += [limit, limit]
+        return (sql, arguments)
     }
 
     /// Records the outcome of a push delivery made under lease `token`.
@@ -528,15 +557,15 @@ public final class SQLiteQueueStore: Sendable {
     public func nextDueDate(now: Date) throws -> Date? {
         let now = QueueStorage.normalize(now)
         return try auditStore.read { db -> Date? in
-            if try Bool.fetchOne(db, sql: #"SELECT EXISTS (SELECT 1 FROM queue_message WHERE "state" = 'queued')"#) == true {
+            if try Bool.fetchOne(db.cachedStatement(sql: #"SELECT EXISTS (SELECT 1 FROM queue_message WHERE "state" = 'queued')"#)) == true {
                 return now
             }
-            let earliest = try Int64.fetchOne(db, sql: """
+            let earliest = try Int64.fetchOne(db.cachedStatement(sql: """
                 SELECT MIN(t) FROM (
                     SELECT MIN("not_before") AS t FROM queue_message WHERE "state" = 'waiting-retry'
                     UNION ALL
                     SELECT MIN("lease_expires_at") AS t FROM queue_message WHERE "state" = 'leased')
-                """)
+                """))
             return earliest.map(QueueStorage.date)
         }
     }
@@ -550,7 +579,7 @@ public final class SQLiteQueueStore: Sendable {
         """
 
     private static func fetch(_ db: Database, sender: MemberID, id: String) throws -> QueuedMessage? {
-        try Row.fetchOne(db, sql: #"SELECT \#(columns) FROM queue_message WHERE "sender" = ? AND "id" = ?"#,
+        try Row.fetchOne(db.cachedStatement(sql: #"SELECT \#(columns) FROM queue_message WHERE "sender" = ? AND "id" = ?"#),
                          arguments: [sender.value, id]).map(decode)
     }
 
@@ -564,16 +593,16 @@ public final class SQLiteQueueStore: Sendable {
             sql += #" AND "recipient" = ?"#
             arguments += [recipient.value]
         }
-        let messages = try Row.fetchAll(db, sql: sql + " ORDER BY rowid", arguments: arguments).map(decode)
+        let messages = try Row.fetchAll(db.cachedStatement(sql: sql + " ORDER BY rowid"), arguments: arguments).map(decode)
         if let current = messages.first(where: { $0.lifecycle.leaseToken == token }) { return current }
         if let last = messages.first(where: { $0.lifecycle.lastLeaseToken == token }) { return last }
         return messages.count == 1 ? messages[0] : nil
     }
 
     private static func insert(_ db: Database, _ message: QueuedMessage) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO queue_message (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: StatementArguments([
+            """).execute(arguments: StatementArguments([
                 message.sender.value, message.id, message.recipient.value, message.type, Data(message.payload),
                 message.payloadHash, QueueStorage.milliseconds(message.acceptedAt),
             ] as [(any DatabaseValueConvertible)?]) + lifecycleArguments(message.lifecycle))
@@ -581,12 +610,12 @@ public final class SQLiteQueueStore: Sendable {
 
     /// Writes the lifecycle columns of `(sender, id)`.
     private static func update(_ db: Database, _ message: QueuedMessage) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE queue_message SET "state" = ?, "lease_token" = ?, "lease_expires_at" = ?, "not_before" = ?,
                 "delivered_at" = ?, "dead_reason" = ?, "attempts" = ?, "last_error" = ?, "age_clock_started_at" = ?,
                 "last_attempt_at" = ?, "last_lease_token" = ?
             WHERE "sender" = ? AND "id" = ?
-            """, arguments: lifecycleArguments(message.lifecycle) + [message.sender.value, message.id])
+            """).execute(arguments: lifecycleArguments(message.lifecycle) + [message.sender.value, message.id])
         guard db.changesCount == 1 else { throw QueueStoreError(.notFound, field: "id") }
     }
 

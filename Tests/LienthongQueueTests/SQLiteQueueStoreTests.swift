@@ -293,6 +293,44 @@ final class SQLiteQueueStoreTests: XCTestCase {
         XCTAssertEqual(due.map(\.id), [message.id])
     }
 
+    func testLeaseTakesTheOldestDueMessagesAcrossQueuedAndRetryingUpToTheLimit() async throws {
+        let (_, queue) = try open()
+        var accepted: [QueuedMessage] = []
+        for second in 0..<5 { accepted.append(try await accept(queue, now: t0.plus(Double(second)))) }
+        let first = try await queue.lease(recipient: bank, excluding: [], limit: 2, leaseDuration: .seconds(30), now: t0.plus(5), actor: "gateway")
+        XCTAssertEqual(first.map(\.id), [accepted[0].id, accepted[1].id])
+        // The oldest waits for a retry (due 5 to 10 s later); the second is delivered.
+        _ = try await queue.recordDelivery(id: accepted[0].id, token: first[0].lifecycle.leaseToken!,
+                                           outcome: .classify(status: 503, error: nil, retryAfterHeader: nil, now: t0.plus(6)),
+                                           now: t0.plus(6), policy: policy())
+        _ = try await queue.recordDelivery(id: accepted[1].id, token: first[1].lifecycle.leaseToken!, outcome: .delivered(status: 200),
+                                           now: t0.plus(6), policy: policy())
+        // Before the retry is due only queued messages come, oldest first, cut at the limit.
+        let early = try await queue.lease(recipient: bank, excluding: [], limit: 1, leaseDuration: .seconds(30), now: t0.plus(7), actor: "gateway")
+        XCTAssertEqual(early.map(\.id), [accepted[2].id])
+        // Once due, the retried message is older than every queued one: it comes first, and the limit still holds.
+        let due = try await queue.lease(recipient: bank, excluding: [], limit: 2, leaseDuration: .seconds(30), now: t0.plus(17), actor: "gateway")
+        XCTAssertEqual(due.map(\.id), [accepted[0].id, accepted[3].id])
+        let rest = try await queue.lease(recipient: nil, excluding: [], limit: 10, leaseDuration: .seconds(30), now: t0.plus(18), actor: "gateway")
+        XCTAssertEqual(rest.map(\.id), [accepted[4].id])
+    }
+
+    /// Leasing reads index ranges only: finished messages pile up in the table (until purged) and must not be
+    /// visited or sorted by every lease, which runs inside the single write transaction.
+    func testLeaseQueryReadsIndexRangesWithoutScanningTheTable() throws {
+        let (audit, _) = try open()
+        for (recipient, type, excluded) in [("bank.970436", nil, []), (nil, nil, ["bank.970415"]), ("bank.970436", "t", [])] as [(String?, String?, [String])] {
+            let (sql, arguments) = SQLiteQueueStore.leaseQuery(recipient: recipient, type: type, excluded: excluded, now: 0, limit: 32)
+            let plan = try audit.read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
+            }
+            XCTAssertFalse(plan.contains { $0.hasPrefix("SCAN queue_message") }, "a full scan for \(recipient ?? "any recipient"): \(plan)")
+            if recipient != nil {
+                XCTAssertTrue(plan.contains { $0.contains("queue_message_recipient_state_accepted (recipient=? AND state=?)") }, "\(plan)")
+            }
+        }
+    }
+
     func testUnknownIDIsNotFound() async throws {
         let (_, queue) = try open()
         var rng = SystemRandomNumberGenerator()
