@@ -65,8 +65,12 @@ final class DeliveryService: Service, Sendable {
                 // A read first: leasing is a write transaction, not worth taking when nothing is due.
                 let due = ((try? await queue.nextDueDate(now: Date())) ?? nil).map { $0 <= Date() } ?? false
                 for recipient in recipients where due {
-                    let free = recipient.maxConcurrency - inFlight.withLock { $0[recipient.id, default: 0] }
-                    guard free > 0, breakers.withLock({ $0.allowsAttempt(for: recipient.id, now: Date()) }) else { continue }
+                    let busy = inFlight.withLock { $0[recipient.id, default: 0] }
+                    let free = recipient.maxConcurrency - busy
+                    // Each lease is a write transaction (an fsync): while deliveries are in flight, wait until a
+                    // quarter of the slots are free and lease them together, rather than one per finished push.
+                    let enough = busy == 0 ? 1 : max(1, recipient.maxConcurrency / 4)
+                    guard free >= enough, breakers.withLock({ $0.allowsAttempt(for: recipient.id, now: Date()) }) else { continue }
                     // While a breaker is half-open, only its single probe goes out.
                     let halfOpen: Bool
                     if case .halfOpen = breakers.withLock({ $0.state(for: recipient.id) }) { halfOpen = true } else { halfOpen = false }
