@@ -87,9 +87,13 @@ final class DeliveryService: Service, Sendable {
                         leasedAny = true
                         inFlight.withLock { $0[recipient.id, default: 0] += 1 }
                         group.addTask {
-                            await self.deliver(message, to: recipient.url)
+                            let attempt = await self.push(message, to: recipient.url)
+                            // The push is over: its slot is free before the outcome's write transaction commits. Until
+                            // then the message stays leased (no one else takes it); a crash in between lets the lease
+                            // expire and the message go out again (at least once).
                             self.inFlight.withLock { $0[recipient.id, default: 1] -= 1 }
                             self.signal.fire()
+                            await self.record(attempt)
                         }
                     }
                 }
@@ -98,9 +102,17 @@ final class DeliveryService: Service, Sendable {
         }
     }
 
-    /// One push attempt and its bookkeeping.
-    private func deliver(_ message: QueuedMessage, to url: String) async {
-        guard let token = message.lifecycle.leaseToken else { return }
+    /// What one push attempt came to, before it is recorded.
+    private struct Attempt: Sendable {
+        var message: QueuedMessage
+        var token: LeaseToken
+        var outcome: DeliveryOutcome
+        var at: Date
+    }
+
+    /// One push attempt: the POST and the classification of its answer (the circuit breaker and metrics are fed).
+    private func push(_ message: QueuedMessage, to url: String) async -> Attempt? {
+        guard let token = message.lifecycle.leaseToken else { return nil }
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -133,11 +145,18 @@ final class DeliveryService: Service, Sendable {
         case .retryableFailure:
             metrics.delivery(recipient: message.recipient.value, outcome: "retryable-failure", sinceAccepted: nil)
         }
+        return Attempt(message: message, token: token, outcome: outcome, at: now)
+    }
+
+    /// Records an attempt's outcome through the queue's lifecycle (delivered, retry with backoff, dead).
+    private func record(_ attempt: Attempt?) async {
+        guard let attempt else { return }
         do {
-            _ = try await queue.recordDelivery(id: message.id, token: token, outcome: outcome, now: now, policy: policy)
+            _ = try await queue.recordDelivery(
+                id: attempt.message.id, token: attempt.token, outcome: attempt.outcome, now: attempt.at, policy: policy)
         } catch {
             logger.error("recording a delivery failed; the lease will expire and the message be retried",
-                         metadata: ["messageId": "\(message.id)", "error": "\(type(of: error))"])
+                         metadata: ["messageId": "\(attempt.message.id)", "error": "\(type(of: error))"])
         }
     }
 }
