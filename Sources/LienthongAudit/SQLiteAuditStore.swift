@@ -57,8 +57,6 @@ public final class SQLiteAuditStore: Sendable {
         // Configuration.prepareDatabase; set FULL afterwards on the (single, long-lived) writer connection.
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // Checkpoints run beside the writer (WALCheckpointer), not inside the commit that fills the WAL.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -102,8 +100,7 @@ public final class SQLiteAuditStore: Sendable {
             hasher: SubjectHasher(key: keys.subjectKey), signingKey: keys.signingKey,
             checkpointEvery: Int64(checkpointEvery))
         self.writer = writer
-        self.appender = GroupCommitAppender(
-            pool: pool, writer: writer, checkpointer: WALCheckpointer(path: path, logger: logger), logger: logger)
+        self.appender = GroupCommitAppender(pool: pool, writer: writer, logger: logger)
     }
 
     // MARK: - Writing
@@ -415,17 +412,14 @@ actor GroupCommitAppender {
 
     private let pool: DatabasePool
     private let writer: AuditBatchWriter
-    /// Moves WAL frames into the database file after every so many batches, beside the writer.
-    nonisolated let checkpointer: WALCheckpointer
     private let logger: Logger
     private var pending: [Pending] = []
     private var draining = false
     private(set) var statistics = AuditStoreStatistics(recordsAppended: 0, writeTransactions: 0, largestBatch: 0)
 
-    init(pool: DatabasePool, writer: AuditBatchWriter, checkpointer: WALCheckpointer, logger: Logger) {
+    init(pool: DatabasePool, writer: AuditBatchWriter, logger: Logger) {
         self.pool = pool
         self.writer = writer
-        self.checkpointer = checkpointer
         self.logger = logger
     }
 
@@ -493,7 +487,6 @@ actor GroupCommitAppender {
                 statistics.recordsAppended += records
                 statistics.writeTransactions += 1
                 statistics.largestBatch = max(statistics.largestBatch, records)
-                checkpointer.batchCommitted()
                 for (item, outcome) in zip(batch, outcomes) {
                     item.continuation.resume(with: outcome.map(\.value))
                 }

@@ -28,26 +28,6 @@ final class SQLiteAuditStoreTests: XCTestCase {
             outcome: i % 10 == 0 ? .denied : .ok, status: i % 10 == 0 ? 403 : 200, subjectPersonalID: personalID)
     }
 
-    /// Checkpoints run beside the writer, not inside a commit: the writer's automatic checkpoint is off, and after
-    /// every so many group commits the checkpointer copies the WAL's frames into the database file (which grows).
-    func testWALFramesAreCheckpointedBesideTheWriter() async throws {
-        let store = try SQLiteAuditStore(path: dbPath, keys: keys)
-        let automatic = try await store.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
-        XCTAssertEqual(automatic, 0, "the writer never checkpoints inside a commit")
-        let sizeBefore = try FileManager.default.attributesOfItem(atPath: dbPath)[.size] as? Int ?? 0
-        for i in 0..<250 { _ = try await store.append(event(i)) }   // 250 group commits, one caller each
-        let checkpointer = store.appender.checkpointer  // nonisolated: a Sendable class
-        let deadline = ContinuousClock.now + .seconds(20)
-        while checkpointer.runs < 2, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        let runs = checkpointer.runs
-        XCTAssertGreaterThanOrEqual(runs, 2, "a checkpoint every 100 commits")
-        let sizeAfter = try FileManager.default.attributesOfItem(atPath: dbPath)[.size] as? Int ?? 0
-        XCTAssertGreaterThan(sizeAfter, sizeBefore, "the records' pages reached the database file")
-        XCTAssertTrue(try store.verify(publicKey: keys.signingKey.publicKey).isIntact)
-    }
-
     /// Opens a store, appends `count` records in batches, closes it.
     private func populate(count: Int, checkpointEvery: Int = 1000) async throws {
         let store = try SQLiteAuditStore(path: dbPath, keys: keys, checkpointEvery: checkpointEvery)
