@@ -124,6 +124,23 @@ final class FaultMatrixTests: XCTestCase {
         try assertAuditChainVerifies()
     }
 
+    /// Push delivery never has more than the recipient's `max_concurrency` (4 in the harness) requests open at once,
+    /// and does use them: a slow recipient (300 ms per answer) sees several at a time, never a fifth.
+    func testPushDeliveryKeepsToTheRecipientsConcurrencyBound() async throws {
+        try await start()
+        harness.recipientFaults.setLatency(.milliseconds(300))
+        let ids = try await acceptMessages(24, label: "concurrency bound")
+        let delivered = try await eventually(timeout: .seconds(60)) {
+            Set(self.harness.received.uniqueIDs).isSuperset(of: ids)
+        }
+        harness.recipientFaults.reset()
+        XCTAssertTrue(delivered, "\(Set(ids).subtracting(harness.received.uniqueIDs).count) of \(ids.count) not delivered")
+        let peak = harness.received.peakInFlight
+        print("fault matrix: push concurrency with a 300 ms recipient: peak \(peak) requests at once (bound 4)")
+        XCTAssertLessThanOrEqual(peak, 4, "more pushes at once than the recipient's max_concurrency")
+        XCTAssertGreaterThanOrEqual(peak, 2, "deliveries went out one at a time")
+    }
+
     // MARK: - The gateway's own storage
 
     /// The data directory is a 12 MiB tmpfs; a filler file takes the free space. Accepts fail with `503` and

@@ -138,6 +138,9 @@ public final class ReceivedMessages: Sendable {
         var order: [UUID] = []
         /// The open journal file descriptor, `-1` when none.
         var journal: Int32 = -1
+        /// Requests being answered now, and the most at any moment.
+        var inFlight = 0
+        var peakInFlight = 0
     }
 
     private let state: Mutex<State>
@@ -189,6 +192,22 @@ public final class ReceivedMessages: Sendable {
             if previous == 0 { s.order.append(messageID) }
             return delivery
         }
+    }
+
+    /// The most delivery requests the simulator was answering at the same moment (injected latency included).
+    public var peakInFlight: Int { state.withLock { $0.peakInFlight } }
+
+    /// A delivery request has arrived (counted until ``requestFinished()``).
+    public func requestStarted() {
+        state.withLock { s in
+            s.inFlight += 1
+            s.peakInFlight = max(s.peakInFlight, s.inFlight)
+        }
+    }
+
+    /// A delivery request has been answered.
+    public func requestFinished() {
+        state.withLock { $0.inFlight -= 1 }
     }
 
     /// Every delivery, in arrival order.

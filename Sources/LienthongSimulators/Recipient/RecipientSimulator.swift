@@ -50,6 +50,7 @@ public enum RecipientSimulator {
         onServerRunning: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
         let router = Router(context: SimulatorRequestContext.self)
+        router.add(middleware: InFlightMiddleware(received: received))
         router.add(middleware: FaultInjectionMiddleware(faults: faults) { status in
             let title = status == .serviceUnavailable ? "recipient unavailable (simulated)" : "internal error (simulated)"
             return problem(status: status, title: title)
@@ -231,6 +232,21 @@ public enum RecipientSimulator {
         encoder.outputFormatting = [.sortedKeys]
         buffer.writeBytes(try encoder.encode(value))
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+    }
+}
+
+/// Counts the deliveries being answered at once (every request outside `/_sim/`, injected latency included), so a
+/// test can check the sender's concurrency bound (``ReceivedMessages/peakInFlight``).
+struct InFlightMiddleware: RouterMiddleware {
+    typealias Context = SimulatorRequestContext
+
+    let received: ReceivedMessages
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard !request.uri.path.hasPrefix("/_sim/") else { return try await next(request, context) }
+        received.requestStarted()
+        defer { received.requestFinished() }
+        return try await next(request, context)
     }
 }
 
