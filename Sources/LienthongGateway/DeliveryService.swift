@@ -84,10 +84,11 @@ final class DeliveryService: Service, Sendable {
                         continue
                     }
                     for message in leased {
+                        guard let token = message.lifecycle.leaseToken else { continue }   // a leased message has one
                         leasedAny = true
                         inFlight.withLock { $0[recipient.id, default: 0] += 1 }
                         group.addTask {
-                            let attempt = await self.push(message, to: recipient.url)
+                            let attempt = await self.push(message, token: token, to: recipient.url)
                             // The push is over: its slot is free before the outcome's write transaction commits. Until
                             // then the message stays leased (no one else takes it); a crash in between lets the lease
                             // expire and the message go out again (at least once).
@@ -110,9 +111,9 @@ final class DeliveryService: Service, Sendable {
         var at: Date
     }
 
-    /// One push attempt: the POST and the classification of its answer (the circuit breaker and metrics are fed).
-    private func push(_ message: QueuedMessage, to url: String) async -> Attempt? {
-        guard let token = message.lifecycle.leaseToken else { return nil }
+    /// One push attempt under lease `token`: the POST and the classification of its answer (the circuit breaker and
+    /// metrics are fed).
+    private func push(_ message: QueuedMessage, token: LeaseToken, to url: String) async -> Attempt {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -149,8 +150,7 @@ final class DeliveryService: Service, Sendable {
     }
 
     /// Records an attempt's outcome through the queue's lifecycle (delivered, retry with backoff, dead).
-    private func record(_ attempt: Attempt?) async {
-        guard let attempt else { return }
+    private func record(_ attempt: Attempt) async {
         do {
             _ = try await queue.recordDelivery(
                 id: attempt.message.id, token: attempt.token, outcome: attempt.outcome, now: attempt.at, policy: policy)

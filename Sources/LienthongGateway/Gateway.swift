@@ -218,19 +218,16 @@ public final class Gateway: Sendable {
             "partner": "\(configuration.partner.listen)", "admin": "\(configuration.admin.listen)",
         ])
         let progress = self.progress
-        do {
-            try await group.run()
-        } catch {
-            await progress.during("gateway closing: registry") { await registry?.shutdown() }
-            await progress.during("gateway closing: labour") { await labor?.shutdown() }
-            try? await progress.during("gateway closing: upstream client") { try await httpClient.shutdown() }
-            await progress.during("gateway closing: storage") { await storage.close() }
-            throw error
-        }
+        let stopped = await Result(catching: { try await group.run() })
+        // Closing runs whether the services stopped cleanly or not, every step whatever the one before did.
         await progress.during("gateway closing: registry") { await registry?.shutdown() }
         await progress.during("gateway closing: labour") { await labor?.shutdown() }
-        try await progress.during("gateway closing: upstream client") { try await httpClient.shutdown() }
+        let clientClosed = await Result(catching: {
+            try await progress.during("gateway closing: upstream client") { try await httpClient.shutdown() }
+        })
         await progress.during("gateway closing: storage") { await storage.close() }
+        try stopped.get()
+        try clientClosed.get()
         runtime.logger.info("gateway stopped")
     }
 }
@@ -302,5 +299,12 @@ struct BackgroundTasks: Service {
             }
         }
         _ = try? await runtime.auditLog.checkpointIfDue()
+    }
+}
+
+private extension Result where Failure == any Error {
+    /// The outcome of an async throwing `body`, as a value.
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }
