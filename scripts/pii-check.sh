@@ -30,26 +30,8 @@ grep -h "^demo: shutdown" "$out/demo.stderr" >&2 || true   # a shutdown past its
 tail -n 4 "$out/demo.stdout" | head -n 1
 
 # The demo's simulators are gone; serve the same configuration on fresh ports, logging at debug level.
-read -r partner admin < <(python3 - "$demo/lienthong.toml" <<'EOF'
-import re, socket, sys
-path = sys.argv[1]
-def free():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
-partner, admin = free(), free()
-text = open(path, encoding="utf-8").read()
-section = None
-lines = []
-for line in text.splitlines():
-    m = re.match(r"\s*\[([^\]]+)\]\s*$", line)
-    if m: section = m.group(1)
-    if section == "partner" and line.startswith("listen"): line = f'listen = "127.0.0.1:{partner}"'
-    if section == "admin" and line.startswith("listen"): line = f'listen = "127.0.0.1:{admin}"'
-    if section == "gateway" and line.startswith("log_level"): line = 'log_level = "debug"'
-    lines.append(line)
-open(path, "w", encoding="utf-8").write("\n".join(lines) + "\n")
-print(partner, admin)
-EOF
-)
+read -r partner admin < <(python3 "$root/scripts/lib/demo-config.py" "$demo/lienthong.toml" \
+  'partner:listen="127.0.0.1:{free}"' 'admin:listen="127.0.0.1:{free}"' 'gateway:log_level="debug"')
 echo "== pii-check: lienthong serve (partner 127.0.0.1:$partner, admin 127.0.0.1:$admin)"
 "$bin" serve --config "$demo/lienthong.toml" >"$out/serve.stdout" 2>"$out/serve.stderr" &
 server_pid=$!

@@ -67,34 +67,15 @@ if ! run_bounded 600 "lienthong demo --once" "$bin" demo --once --dir "$demo" >"
 fi
 
 # Fresh loopback ports for the partner and admin listeners and the population upstream.
-read -r partner admin population < <(python3 - "$demo/lienthong.toml" <<'EOF'
-import re, socket, sys
-path = sys.argv[1]
-def free():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
-partner, admin, population = free(), free(), free()
-section, lines = None, []
-for line in open(path, encoding="utf-8").read().splitlines():
-    m = re.match(r"\s*\[([^\]]+)\]", line)
-    if m: section = m.group(1)
-    if section == "partner" and line.startswith("listen"): line = f'listen = "127.0.0.1:{partner}"'
-    if section == "admin" and line.startswith("listen"): line = f'listen = "127.0.0.1:{admin}"'
-    if section == "upstreams.population" and line.startswith("url"): line = f'url = "https://127.0.0.1:{population}/soap"'
-    lines.append(line)
-open(path, "w", encoding="utf-8").write("\n".join(lines) + "\n")
-print(partner, admin, population)
-EOF
-)
+read -r partner admin population < <(python3 "$root/scripts/lib/demo-config.py" "$demo/lienthong.toml" \
+  'partner:listen="127.0.0.1:{free}"' 'admin:listen="127.0.0.1:{free}"' \
+  'upstreams.population:url="https://127.0.0.1:{free}/soap"')
 
 echo "== soak: lienthong sim population (127.0.0.1:$population)"
 "$bin" sim population --certs "$demo/certs" --data "$demo/data/citizens.jsonl" --listen "127.0.0.1:$population" \
   >"$out/population.stdout" 2>"$out/population.stderr" &
 sim_pid=$!
-for _ in $(seq 1 120); do
-  python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $population), 1).close()" 2>/dev/null && break
-  kill -0 "$sim_pid" 2>/dev/null || { echo "soak: the population simulator exited" >&2; cat "$out/population.stderr" >&2; exit 2; }
-  sleep 0.5
-done
+wait_port "$population" "$sim_pid" "the population simulator" || { tail -n 30 "$out/population.stderr" >&2; exit 2; }
 
 echo "== soak: lienthong serve (partner 127.0.0.1:$partner, admin 127.0.0.1:$admin)"
 "$bin" serve --config "$demo/lienthong.toml" >"$out/serve.stdout" 2>"$out/serve.stderr" &

@@ -31,23 +31,8 @@ if ! run_bounded 600 "lienthong demo --once" "$bin" demo --once --dir "$demo" >"
 fi
 grep -h "^demo: shutdown" "$work/demo.stderr" >&2 || true   # a shutdown past its deadline, and what it waited for
 
-read -r partner admin < <(python3 - "$demo/lienthong.toml" <<'EOF'
-import re, socket, sys
-path = sys.argv[1]
-def free():
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
-partner, admin = free(), free()
-section, lines = None, []
-for line in open(path, encoding="utf-8").read().splitlines():
-    m = re.match(r"\s*\[([^\]]+)\]\s*$", line)
-    if m: section = m.group(1)
-    if section == "partner" and line.startswith("listen"): line = f'listen = "127.0.0.1:{partner}"'
-    if section == "admin" and line.startswith("listen"): line = f'listen = "127.0.0.1:{admin}"'
-    lines.append(line)
-open(path, "w", encoding="utf-8").write("\n".join(lines) + "\n")
-print(partner, admin)
-EOF
-)
+read -r partner admin < <(python3 "$root/scripts/lib/demo-config.py" "$demo/lienthong.toml" \
+  'partner:listen="127.0.0.1:{free}"' 'admin:listen="127.0.0.1:{free}"')
 echo "== tls-grade: lienthong serve (partner 127.0.0.1:$partner)"
 "$bin" serve --config "$demo/lienthong.toml" >"$work/serve.stdout" 2>"$work/serve.stderr" &
 server_pid=$!

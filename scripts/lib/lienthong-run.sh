@@ -5,6 +5,7 @@
 # Every wait here is bounded, so a suite that meets a stuck process fails with a message instead of hanging CI:
 #   stop_process PID NAME   SIGTERM, up to $STOP_GRACE_SECONDS (20) for it to exit, then SIGKILL (and says so)
 #   wait_ready URL PID NAME polls URL (each poll at most 5 s) for up to $READY_SECONDS (60) while PID runs
+#   wait_port PORT PID NAME until PID accepts TCP connections on 127.0.0.1:PORT, for up to $READY_SECONDS (60)
 #   run_bounded SECONDS NAME COMMAND...  runs COMMAND with a deadline (SIGTERM, then SIGKILL 10 s later)
 if [ -n "${LIENTHONG_BIN:-}" ]; then
   bin="$LIENTHONG_BIN"
@@ -34,6 +35,17 @@ wait_ready() {
     sleep 0.5
   done
   echo "$suite: $name was not ready at $url within ${limit} s" >&2
+  return 1
+}
+
+wait_port() {
+  local port="$1" pid="$2" name="${3:-process}" limit="${READY_SECONDS:-60}" start=$SECONDS
+  while [ $((SECONDS - start)) -lt "$limit" ]; do
+    python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 1).close()" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || { echo "$suite: $name exited before it listened" >&2; return 1; }
+    sleep 0.25
+  done
+  echo "$suite: $name did not listen on 127.0.0.1:$port within ${limit} s" >&2
   return 1
 }
 
