@@ -64,13 +64,14 @@ struct AdminRoutes {
     static func writable(_ log: any AuditLog, within deadline: Duration) async -> Bool {
         let once = FirstAnswer()
         return await withCheckedContinuation { continuation in
-            Task {
-                let answer = await log.isWritable()
-                if once.claim() { continuation.resume(returning: answer) }
+            let timer = Task {
+                do { try await Task.sleep(for: deadline) } catch { return }   // cancelled: the answer came first
+                if once.claim() { continuation.resume(returning: false) }
             }
             Task {
-                try? await Task.sleep(for: deadline)
-                if once.claim() { continuation.resume(returning: false) }
+                let answer = await log.isWritable()
+                timer.cancel()   // no sleeping task left behind for every probe
+                if once.claim() { continuation.resume(returning: answer) }
             }
         }
     }
