@@ -15,18 +15,23 @@ import Synchronization
 /// backoff, dead). Bounded concurrency per recipient, and a circuit breaker per recipient so one dead bank
 /// neither slows the others nor gets hammered.
 ///
-/// On graceful shutdown it stops leasing and lets in-flight deliveries finish; leases left by a crash are
-/// returned to the queue at the next start (`recoverExpiredLeases`).
+/// Up to `max_concurrency` more messages than the slots are leased ahead (``PushSlots``), so a push that ends
+/// is followed at once by the next instead of by a lease transaction waiting behind the accepts.
+///
+/// On graceful shutdown it stops leasing, pushes what it had leased ahead where the breaker allows, and lets
+/// in-flight deliveries finish; leases left by a crash (or not pushed in time) are returned to the queue when
+/// they expire (`recoverExpiredLeases`, also at the next start).
 final class DeliveryService: Service, Sendable {
     private let configuration: GatewayConfiguration
     private let queue: any GatewayQueue
     private let httpClient: HTTPClient
     private let logger: Logger
     private let metrics: GatewayMetrics
-    private let recipients: [(id: MemberID, url: String, maxConcurrency: Int)]
+    private let recipients: [Recipient]
     private let policy: RetryPolicy
     private let breakers: Mutex<CircuitBreakers>
-    private let inFlight = Mutex<[MemberID: Int]>([:])
+    /// Each push recipient's slots and the messages leased ahead of them.
+    private let slots: Mutex<[MemberID: PushSlots<Leased>]>
     private let signal = WakeSignal()
 
     init(configuration: GatewayConfiguration, queue: any GatewayQueue, httpClient: HTTPClient, metrics: GatewayMetrics, logger: Logger) throws {
@@ -37,9 +42,17 @@ final class DeliveryService: Service, Sendable {
         self.logger = logger
         self.recipients = configuration.members.compactMap { member in
             guard let delivery = member.delivery, delivery.mode == .push, let url = delivery.url else { return nil }
-            return (member.id, url, delivery.maxConcurrency)
+            return Recipient(id: member.id, url: url, maxConcurrency: delivery.maxConcurrency)
         }
         let q = configuration.queue
+        // A message leased ahead may wait while a push started at the end of its wait could still end before the lease
+        // expires: half of what the lease leaves after the push timeout (30 s and 10 s by default: 10 s). A lease
+        // shorter than that leaves no room; a quarter of it then (a push may outlive its lease, as it may anyway).
+        let lease = Duration.seconds(q.leaseSeconds)
+        let maxWait = max((lease - .milliseconds(q.pushTimeoutMilliseconds)) / 2, lease / 4)
+        self.slots = Mutex(Dictionary(uniqueKeysWithValues: recipients.map { recipient in
+            (recipient.id, PushSlots<Leased>(maxConcurrency: recipient.maxConcurrency, prefetch: recipient.maxConcurrency, maxWait: maxWait))
+        }))
         self.policy = try RetryPolicy(
             base: .milliseconds(q.retryBaseMilliseconds), cap: .seconds(q.retryCapSeconds),
             maxAttempts: q.maxAttempts, maxAge: .seconds(q.maxAgeSeconds))
@@ -56,51 +69,102 @@ final class DeliveryService: Service, Sendable {
         let lease = Duration.seconds(configuration.queue.leaseSeconds)
         var lastRecovery = ContinuousClock.now
         await withDiscardingTaskGroup { group in
-            while !Task.isShuttingDownGracefully, !Task.isCancelled {
-                if ContinuousClock.now - lastRecovery > lease / 2 {
+            while !Task.isCancelled {
+                let stopping = Task.isShuttingDownGracefully
+                if !stopping, ContinuousClock.now - lastRecovery > lease / 2 {
                     lastRecovery = .now
                     _ = try? await queue.recoverExpiredLeases(now: Date(), policy: policy)
                 }
-                var leasedAny = false
+                var acted = false
                 // A read first: leasing is a write transaction, not worth taking when nothing is due.
-                let due = ((try? await queue.nextDueDate(now: Date())) ?? nil).map { $0 <= Date() } ?? false
-                for recipient in recipients where due {
-                    let busy = inFlight.withLock { $0[recipient.id, default: 0] }
-                    let free = recipient.maxConcurrency - busy
-                    // Each lease is a write transaction (an fsync): while deliveries are in flight, wait until a
-                    // quarter of the slots are free and lease them together, rather than one per finished push.
-                    let enough = busy == 0 ? 1 : max(1, recipient.maxConcurrency / 4)
-                    guard free >= enough, breakers.withLock({ $0.allowsAttempt(for: recipient.id, now: Date()) }) else { continue }
-                    // While a breaker is half-open, only its single probe goes out.
-                    let halfOpen: Bool
-                    if case .halfOpen = breakers.withLock({ $0.state(for: recipient.id) }) { halfOpen = true } else { halfOpen = false }
-                    let limit = halfOpen ? 1 : free
-                    let leased: [QueuedMessage]
-                    do {
-                        leased = try await queue.lease(
-                            recipient: recipient.id, excluding: [], limit: limit, leaseDuration: lease, now: Date(), actor: "gateway", type: nil)
-                    } catch {
-                        logger.error("leasing failed", metadata: ["recipient": "\(recipient.id)", "error": "\(type(of: error))"])
-                        continue
-                    }
-                    for message in leased {
-                        guard let token = message.lifecycle.leaseToken else { continue }   // a leased message has one
-                        leasedAny = true
-                        inFlight.withLock { $0[recipient.id, default: 0] += 1 }
-                        group.addTask {
-                            let attempt = await self.push(message, token: token, to: recipient.url)
-                            // The push is over: its slot is free before the outcome's write transaction commits. Until
-                            // then the message stays leased (no one else takes it); a crash in between lets the lease
-                            // expire and the message go out again (at least once).
-                            self.inFlight.withLock { $0[recipient.id, default: 1] -= 1 }
-                            self.signal.fire()
-                            await self.record(attempt)
-                        }
-                    }
+                var due = false
+                if !stopping { due = ((try? await queue.nextDueDate(now: Date())) ?? nil).map { $0 <= Date() } ?? false }
+                for recipient in recipients {
+                    if due, startLease(for: recipient, lease: lease, in: &group) { acted = true }
+                    if dispatch(for: recipient, stopping: stopping, in: &group) { acted = true }
                 }
-                if !leasedAny { await signal.wait(timeout: .milliseconds(250)) }
+                if stopping, slots.withLock({ $0.values.allSatisfy { $0.waiting == 0 && !$0.leasing } }) { break }
+                if !acted { await signal.wait(timeout: .milliseconds(250)) }
             }
         }
+    }
+
+    /// Starts a lease for `recipient` in `group` when its slots and buffer have room and its breaker allows;
+    /// returns whether one was started. The leased messages join the recipient's ``PushSlots`` and the loop is woken.
+    private func startLease(
+        for recipient: Recipient, lease: Duration, in group: inout DiscardingTaskGroup
+    ) -> Bool {
+        let now = Date()
+        let (closed, blocked) = breakers.withLock { breakers -> (Bool, Bool) in
+            if case .closed = breakers.state(for: recipient.id) { return (true, false) }
+            return (false, breakers.blockedRecipients(now: now).contains(recipient.id))
+        }
+        // While the breaker is not closed, only its single probe goes out: no leasing ahead.
+        guard !blocked else { return false }
+        let limit = slots.withLock { $0[recipient.id]!.startLease(probeOnly: !closed) }
+        guard limit > 0 else { return false }
+        group.addTask {
+            var leased: [Leased] = []
+            do {
+                leased = try await self.queue.lease(
+                    recipient: recipient.id, excluding: [], limit: limit, leaseDuration: lease, now: Date(), actor: "gateway", type: nil
+                ).compactMap { message in message.lifecycle.leaseToken.map { Leased(message: message, token: $0) } }
+            } catch {
+                self.logger.error("leasing failed", metadata: ["recipient": "\(recipient.id)", "error": "\(type(of: error))"])
+            }
+            let at = ContinuousClock.now
+            self.slots.withLock { $0[recipient.id]!.leaseFinished(leased, at: at) }
+            self.signal.fire()
+        }
+        return true
+    }
+
+    /// Starts a push in `group` for each leased message of `recipient` that has a slot and that its breaker lets
+    /// through; messages that waited too long (or, when `stopping`, cannot go out now) are left to their leases'
+    /// expiry. Returns whether a push started.
+    private func dispatch(for recipient: Recipient, stopping: Bool, in group: inout DiscardingTaskGroup) -> Bool {
+        let (waiting, inFlight) = slots.withLock { ($0[recipient.id]!.waiting, $0[recipient.id]!.inFlight) }
+        guard waiting > 0 else { return false }
+        let now = Date()
+        let limit = breakers.withLock { breakers -> Int in
+            if case .closed = breakers.state(for: recipient.id) { return Int.max }
+            // Not closed: one probe at a time, and only when the breaker allows it (this starts the probe).
+            return inFlight == 0 && breakers.allowsAttempt(for: recipient.id, now: now) ? 1 : 0
+        }
+        let (push, abandoned) = slots.withLock { slots -> ([Leased], [Leased]) in
+            var (push, abandoned) = slots[recipient.id]!.takeForPush(limit: limit, now: .now)
+            if stopping, limit == 0 { abandoned += slots[recipient.id]!.abandonAll() }
+            return (push, abandoned)
+        }
+        if !abandoned.isEmpty {
+            logger.warning("leased messages not pushed in time; their leases will expire and they go out again",
+                           metadata: ["recipient": "\(recipient.id)", "count": "\(abandoned.count)"])
+        }
+        for leased in push {
+            group.addTask {
+                let attempt = await self.push(leased.message, token: leased.token, to: recipient.url)
+                // The push is over: its slot is free before the outcome's write transaction commits. Until
+                // then the message stays leased (no one else takes it); a crash in between lets the lease
+                // expire and the message go out again (at least once).
+                self.slots.withLock { $0[recipient.id]!.pushFinished() }
+                self.signal.fire()
+                await self.record(attempt)
+            }
+        }
+        return !push.isEmpty
+    }
+
+    /// A push recipient, from the configuration.
+    private struct Recipient: Sendable {
+        var id: MemberID
+        var url: String
+        var maxConcurrency: Int
+    }
+
+    /// A message under lease, with the lease's token.
+    private struct Leased: Sendable {
+        var message: QueuedMessage
+        var token: LeaseToken
     }
 
     /// What one push attempt came to, before it is recorded.

@@ -130,15 +130,24 @@ final class FaultMatrixTests: XCTestCase {
         try await start()
         harness.recipientFaults.setLatency(.milliseconds(300))
         let ids = try await acceptMessages(24, label: "concurrency bound")
+        // Messages under lease, sampled while the pushes go on: besides the 4 in flight, up to 4 more are leased
+        // ahead and wait for a slot, so a push that ends is followed at once by the next.
+        var leasedSamples: [Int] = []
         let delivered = try await eventually(timeout: .seconds(60)) {
-            Set(self.harness.received.uniqueIDs).isSuperset(of: ids)
+            leasedSamples.append(try self.harness.sqliteAudit.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM queue_message WHERE state = 'leased'") ?? 0
+            })
+            return Set(self.harness.received.uniqueIDs).isSuperset(of: ids)
         }
         harness.recipientFaults.reset()
         XCTAssertTrue(delivered, "\(Set(ids).subtracting(harness.received.uniqueIDs).count) of \(ids.count) not delivered")
         let peak = harness.received.peakInFlight
-        print("fault matrix: push concurrency with a 300 ms recipient: peak \(peak) requests at once (bound 4)")
+        let ahead = leasedSamples.filter { $0 > 5 }.count
+        print("fault matrix: push concurrency with a 300 ms recipient: peak \(peak) requests at once (bound 4); leased messages sampled \(leasedSamples)")
         XCTAssertLessThanOrEqual(peak, 4, "more pushes at once than the recipient's max_concurrency")
         XCTAssertGreaterThanOrEqual(peak, 2, "deliveries went out one at a time")
+        XCTAssertGreaterThanOrEqual(ahead, 2, "messages are leased ahead of the 4 slots while pushes are in flight")
+        XCTAssertLessThanOrEqual(leasedSamples.max() ?? 0, 12, "no more leased than slots, buffer and outcomes being written")
     }
 
     // MARK: - The gateway's own storage
