@@ -302,24 +302,27 @@ public struct AccountOpeningLedger: AccountOpeningBook {
     /// Applies `admission` in `db` (the accepting transaction); throws the refusal.
     static func apply(_ admission: AccountOpeningAdmission, _ db: Database) throws {
         let key: StatementArguments = [admission.requester.value, admission.requestRef]
-        let current = try Row.fetchOne(db, sql: "SELECT bank, status FROM account_opening WHERE requester = ? AND request_ref = ?", arguments: key)
-            .map { AccountOpeningAdmission.Row(bank: $0["bank"], status: AccountOpeningStatus(rawValue: $0["status"]) ?? .requested) }
+        // Cached statements: an admission runs in every accepting transaction of an account-opening message.
+        let current = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT bank, status FROM account_opening WHERE requester = ? AND request_ref = ?"), arguments: key
+        ).map { AccountOpeningAdmission.Row(bank: try $0.decode(String.self, atIndex: 0),
+                                            status: AccountOpeningStatus(rawValue: try $0.decode(String.self, atIndex: 1)) ?? .requested) }
         for write in try admission.decide(current: current) {
             switch write {
             case .insertOpening(let bank, let personalID):
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO account_opening (requester, request_ref, bank, personal_id, status) VALUES (?, ?, ?, ?, ?)
-                    """, arguments: key + [bank, personalID, AccountOpeningStatus.requested.rawValue])
+                    """).execute(arguments: key + [bank, personalID, AccountOpeningStatus.requested.rawValue])
             case .setStatus(let status, let accountID, let reasonCode, let reason):
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     UPDATE account_opening SET status = ?,
                         account_id = COALESCE(?, account_id), reason_code = COALESCE(?, reason_code), reason = COALESCE(?, reason)
                     WHERE requester = ? AND request_ref = ?
-                    """, arguments: [status.rawValue, accountID, reasonCode, reason] + key)
+                    """).execute(arguments: [status.rawValue, accountID, reasonCode, reason] + key)
             case .insertStep(let outcome, let reasonCode):
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO account_opening_step (requester, request_ref, outcome, message_id, at, reason_code) VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: key + [outcome.rawValue, admission.messageID, admission.at, reasonCode])
+                    """).execute(arguments: key + [outcome.rawValue, admission.messageID, admission.at, reasonCode])
             }
         }
     }

@@ -629,25 +629,27 @@ public final class SQLiteQueueStore: Sendable {
         return StatementArguments(values)
     }
 
+    /// Decodes a row selected as ``columns`` (by position: looking columns up by name costs a lowercased copy of
+    /// each name per row).
     private static func decode(_ row: Row) throws -> QueuedMessage {
         try StoredMessage(
-            sender: row.decode(String.self, forColumn: "sender"), id: row.decode(String.self, forColumn: "id"),
-            recipient: row.decode(String.self, forColumn: "recipient"), type: row.decode(String.self, forColumn: "type"),
-            payload: [UInt8](row.decode(Data.self, forColumn: "payload")),
-            payloadHash: row.decode(String.self, forColumn: "payload_hash"),
-            acceptedAt: row.decode(Int64.self, forColumn: "accepted_at"),
+            sender: row.decode(String.self, atIndex: 0), id: row.decode(String.self, atIndex: 1),
+            recipient: row.decode(String.self, atIndex: 2), type: row.decode(String.self, atIndex: 3),
+            payload: [UInt8](row.decode(Data.self, atIndex: 4)),
+            payloadHash: row.decode(String.self, atIndex: 5),
+            acceptedAt: row.decode(Int64.self, atIndex: 6),
             lifecycle: StoredLifecycle(
-                state: row.decode(String.self, forColumn: "state"),
-                leaseToken: row.decode(String?.self, forColumn: "lease_token"),
-                leaseExpiresAt: row.decode(Int64?.self, forColumn: "lease_expires_at"),
-                notBefore: row.decode(Int64?.self, forColumn: "not_before"),
-                deliveredAt: row.decode(Int64?.self, forColumn: "delivered_at"),
-                deadReason: row.decode(String?.self, forColumn: "dead_reason"),
-                attempts: row.decode(Int.self, forColumn: "attempts"),
-                lastError: row.decode(String?.self, forColumn: "last_error"),
-                ageClockStartedAt: row.decode(Int64.self, forColumn: "age_clock_started_at"),
-                lastAttemptAt: row.decode(Int64?.self, forColumn: "last_attempt_at"),
-                lastLeaseToken: row.decode(String?.self, forColumn: "last_lease_token"))
+                state: row.decode(String.self, atIndex: 7),
+                leaseToken: row.decode(String?.self, atIndex: 8),
+                leaseExpiresAt: row.decode(Int64?.self, atIndex: 9),
+                notBefore: row.decode(Int64?.self, atIndex: 10),
+                deliveredAt: row.decode(Int64?.self, atIndex: 11),
+                deadReason: row.decode(String?.self, atIndex: 12),
+                attempts: row.decode(Int.self, atIndex: 13),
+                lastError: row.decode(String?.self, atIndex: 14),
+                ageClockStartedAt: row.decode(Int64.self, atIndex: 15),
+                lastAttemptAt: row.decode(Int64?.self, atIndex: 16),
+                lastLeaseToken: row.decode(String?.self, atIndex: 17))
         ).decoded()
     }
 }
