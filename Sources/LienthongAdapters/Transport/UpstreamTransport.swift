@@ -1,6 +1,7 @@
 public import AsyncHTTPClient
 public import LienthongCore
 import NIOCore
+import Synchronization
 public import NIOHTTP1
 
 /// One HTTP exchange with an upstream over the gateway's pooled mTLS client, bounded in time, with transport
@@ -63,7 +64,7 @@ public struct UpstreamTransport: Sendable {
             // AsyncHTTPClient's deadline covers connecting and the response head (and, when connecting keeps
             // failing, reports the connection error at the deadline); the outer bound, a little later so that
             // error wins the race, also covers reading the body.
-            return try await Self.withDeadline(timeout + Self.bodyGrace) {
+            return try await Self.withDeadline(timeout + Self.bodyGrace, on: client.eventLoopGroup.any()) {
                 let response = try await client.execute(request, timeout: TimeAmount(timeout))
                 let body = try await response.body.collect(upTo: limit)
                 return Exchange(status: Int(response.status.code), headers: response.headers, body: Array(body.readableBytesView))
@@ -75,21 +76,39 @@ public struct UpstreamTransport: Sendable {
 
     struct DeadlineExceeded: Error {}
 
-    /// Runs `operation`, cancelling it and throwing `DeadlineExceeded` when `timeout` passes first.
+    /// Runs `operation` in a task of its own, cancelling it and throwing `DeadlineExceeded` when `timeout` passes
+    /// first (cancelling the caller cancels it too).
+    ///
+    /// The deadline is a timer on `eventLoop`: on every upstream call this is cheaper than a task group racing a
+    /// `Task.sleep` (two child tasks and a Dispatch timer, each woken and cancelled once per call).
     static func withDeadline<T: Sendable>(
-        _ timeout: Duration,
+        _ timeout: Duration, on eventLoop: any EventLoop,
         _ operation: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await operation() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let value = first else { throw DeadlineExceeded() }
-            return value
+        let task = Task { try await operation() }
+        let expired = ExpiryFlag()
+        let timer = eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+            expired.set()
+            task.cancel()
         }
+        defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            do {
+                return try await task.value
+            } catch {
+                if expired.isSet { throw DeadlineExceeded() }
+                throw error
+            }
+        } onCancel: {
+            task.cancel()
+        }
+    }
+
+    /// Set once by the deadline's timer, read by the waiting caller.
+    private final class ExpiryFlag: Sendable {
+        private let value = Atomic<Bool>(false)
+        func set() { value.store(true, ordering: .releasing) }
+        var isSet: Bool { value.load(ordering: .acquiring) }
     }
 
     /// Maps a transport error to a problem with a fixed detail.
