@@ -84,7 +84,7 @@ final class DeliveryService: Service, Sendable {
                     if dispatch(for: recipient, stopping: stopping, in: &group) { acted = true }
                 }
                 if stopping, slots.withLock({ $0.values.allSatisfy { $0.waiting == 0 && !$0.leasing } }) { break }
-                if !acted { await signal.wait(timeout: .milliseconds(250)) }
+                if !acted { await signal.wait(timeout: .milliseconds(250), on: httpClient.eventLoopGroup.any()) }
             }
         }
     }
@@ -226,10 +226,16 @@ final class DeliveryService: Service, Sendable {
 }
 
 /// A wake-up call between the accept path and the delivery loop: `fire` wakes a waiter or is remembered.
+///
+/// The timeout is a timer on an event loop, not a task group racing `Task.sleep`: that group cannot end before its
+/// cancelled sleep has been rescheduled, which delayed every wake-up (the same pattern on the upstream calls added
+/// milliseconds to every answer; see `UpstreamTransport.withDeadline`).
 final class WakeSignal: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
+        /// Counts waits, so a timer left from an earlier wait cannot end a later one.
+        var generation: UInt64 = 0
     }
     private let state = Mutex(State())
 
@@ -242,26 +248,29 @@ final class WakeSignal: Sendable {
         waiter?.resume()
     }
 
-    /// Returns when fired (or already fired since the last wait), or after `timeout`.
-    func wait(timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let resumeNow = self.state.withLock { state -> Bool in
-                        if state.pending { state.pending = false; return true }
-                        state.waiter = continuation
-                        return false
+    /// Returns when fired (or already fired since the last wait), after `timeout` (a timer on `eventLoop`), or
+    /// when the waiting task is cancelled.
+    func wait(timeout: Duration, on eventLoop: any EventLoop) async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let generation = state.withLock { state -> UInt64? in
+                    if state.pending { state.pending = false; return nil }
+                    state.generation &+= 1
+                    state.waiter = continuation
+                    return state.generation
+                }
+                guard let generation else { return continuation.resume() }
+                eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+                    let waiter = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+                        guard state.generation == generation, let waiter = state.waiter else { return nil }
+                        state.waiter = nil
+                        return waiter
                     }
-                    if resumeNow { continuation.resume() }
+                    waiter?.resume()
                 }
             }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                self.fire()
-            }
-            await group.next()
-            group.cancelAll()
-            await group.waitForAll()
+        } onCancel: {
+            fire()
         }
         state.withLock { $0.pending = false }
     }
