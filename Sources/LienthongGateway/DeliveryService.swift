@@ -228,8 +228,8 @@ final class DeliveryService: Service, Sendable {
 /// A wake-up call between the accept path and the delivery loop: `fire` wakes a waiter or is remembered.
 ///
 /// The timeout is a timer on an event loop, not a task group racing `Task.sleep`: such a group ends only after its
-/// cancelled sleep child has run again, and replacing the same pattern on the upstream calls took milliseconds off
-/// the answers at half load (`BENCHMARKS.md`; see `UpstreamTransport.withDeadline`).
+/// cancelled sleep child has run again; replacing the same pattern on the upstream calls raised the sync throughput
+/// under load (`BENCHMARKS.md`; see `UpstreamTransport.withDeadline`).
 final class WakeSignal: Sendable {
     private struct State {
         var pending = false
