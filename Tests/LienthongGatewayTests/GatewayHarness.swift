@@ -61,13 +61,14 @@ final class GatewayHarness: @unchecked Sendable {
     /// `labor.worker-records` to the labour department) and `gov.ioc.dongnai` (a member without grants, the IOC
     /// feed's reader); without it `gov.ioc.dongnai` holds a certificate but is no member.
     /// `consoleToken` writes it to `console-token.txt` (with a trailing newline) as `admin.console_token_file`.
-    /// `partnerSettings` adds integer keys to `[partner]` (e.g. `["max_connections": 2]`).
+    /// `partnerSettings` adds integer keys to `[partner]` (e.g. `["max_connections": 2]`); `leaseSeconds` sets
+    /// `[queue] lease_seconds` (2 by default, so crash tests see leases expire quickly).
     /// `storageURL` (a `postgres://` URL) runs the gateway on PostgreSQL instead of SQLite (``sqliteAudit`` and
     /// ``auditRecords()`` then throw: read the chain with ``chainRecords()``).
     func start(
         upstream: Bool = true, timeoutMs: Int = 1500, maxBodyBytes: Int = 4096, napasQuirks: Set<NAPASSimulator.Quirk> = [],
         rateLimitPerSecond: Int = 0, registry: Bool = false, labor: Bool = false, laborPartners: Bool = false,
-        consoleToken: String? = nil, partnerSettings: [String: Int] = [:], storageURL: String? = nil
+        consoleToken: String? = nil, partnerSettings: [String: Int] = [:], storageURL: String? = nil, leaseSeconds: Int = 2
     ) async throws {
         try ExamplePKI.create(at: certs, members: Self.members + (laborPartners ? Self.laborPartnerMembers : []))
         let ca = try CertificateAuthority(
@@ -254,7 +255,7 @@ final class GatewayHarness: @unchecked Sendable {
         [members.delivery]
         mode = "pull"
         [queue]
-        lease_seconds = 2
+        lease_seconds = \(leaseSeconds)
         retry_base_ms = 100
         retry_cap_seconds = 1
         breaker_threshold = 3

@@ -283,3 +283,56 @@ final class MessageTests: XCTestCase {
         XCTAssertEqual(Set(harness.received.uniqueIDs), Set(ids))
     }
 }
+
+/// Push delivery's lease-ahead at a graceful stop, with a 30 s lease (so a message may wait 14 s for a slot).
+final class LeaseAheadShutdownTests: XCTestCase {
+    var harness: GatewayHarness!
+    var labour: PartnerClient!
+
+    override func setUp() async throws {
+        harness = try GatewayHarness()
+        try await harness.start(leaseSeconds: 30)
+        labour = try harness.client("gov.labour.dongnai")
+    }
+
+    override func tearDown() async throws {
+        try? await labour.shutdown()
+        await harness.stop()
+    }
+
+    /// Messages leased ahead of the slots (4 in flight behind a 1.8 s recipient, the others waiting) when the gateway
+    /// stops are pushed before it stops, not left to their leases' expiry; nothing new is leased while it stops.
+    func testGracefulShutdownPushesTheMessagesLeasedAhead() async throws {
+        harness.recipientFaults.setLatency(.milliseconds(1800))
+        var ids: [UUID] = []
+        for index in 0..<8 {
+            let id = UUID()
+            ids.append(id)
+            let payload = #"{"requestRef":"R-\#(index)-\#(id.uuidString.prefix(8))","bank":{"bin":"970436"},"person":{"fullName":"Nguyễn Văn An","personalId":"075090000001","dateOfBirth":"1990-01-01"}}"#
+            let body = Data(#"{"id":"\#(id.uuidString.lowercased())","type":"asxh.account-opening-request","to":"bank.970436","payload":\#(payload)}"#.utf8)
+            let answer = try await labour.send(
+                method: .POST, path: "/v1/messages", headers: [("Content-Type", "application/json"), ("X-User-Id", "canbo-01")], body: body)
+            XCTAssertEqual(answer.status, 202)
+        }
+        // 4 slots, and up to 4 more leased ahead (topped up 2 or more at a time): at least 6 under lease while the
+        // first 4 pushes are in flight.
+        let deadline = ContinuousClock.now + .seconds(10)
+        var leasedIDs: Set<String> = []
+        while ContinuousClock.now < deadline {
+            leasedIDs = Set(try harness.auditRecords().filter { $0.action == "message.leased" }.map(\.ref))
+            if leasedIDs.count >= 6 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let deliveredBeforeStop = Set(harness.received.uniqueIDs).count
+        XCTAssertGreaterThanOrEqual(leasedIDs.count, 6, "messages are leased ahead of the 4 slots")
+        XCTAssertEqual(deliveredBeforeStop, 0, "the stop begins while the first pushes are in flight and the others wait")
+        await harness.stopGateway()
+        let leasedByTheEnd = Set(try harness.auditRecords().filter { $0.action == "message.leased" }.map(\.ref))
+        XCTAssertTrue(leasedIDs.isSubset(of: leasedByTheEnd))
+        for id in leasedByTheEnd {
+            let message = try harness.sqliteQueue.message(id: id)
+            XCTAssertEqual(message?.status, .delivered, "a message leased ahead was pushed before the gateway stopped")
+        }
+        XCTAssertEqual(Set(harness.received.uniqueIDs.map { $0.uuidString.lowercased() }), leasedByTheEnd)
+    }
+}
