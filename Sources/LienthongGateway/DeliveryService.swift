@@ -16,7 +16,8 @@ import Synchronization
 /// neither slows the others nor gets hammered.
 ///
 /// Up to `max_concurrency` more messages than the slots are leased ahead (``PushSlots``), so a push that ends
-/// is followed at once by the next instead of by a lease transaction waiting behind the accepts.
+/// is followed at once by the next instead of by a lease transaction waiting behind the accepts; only while the
+/// recipient's pushes are quick (at most half the time a leased message may wait), never for a slow one.
 ///
 /// On graceful shutdown it stops leasing, pushes what it had leased ahead where the breaker allows, and lets
 /// in-flight deliveries finish; leases left by a crash (or not pushed in time) are returned to the queue when
@@ -142,11 +143,13 @@ final class DeliveryService: Service, Sendable {
         }
         for leased in push {
             group.addTask {
+                let started = ContinuousClock.now
                 let attempt = await self.push(leased.message, token: leased.token, to: recipient.url)
+                let took = ContinuousClock.now - started
                 // The push is over: its slot is free before the outcome's write transaction commits. Until
                 // then the message stays leased (no one else takes it); a crash in between lets the lease
                 // expire and the message go out again (at least once).
-                self.slots.withLock { $0[recipient.id]!.pushFinished() }
+                self.slots.withLock { $0[recipient.id]!.pushFinished(took: took) }
                 self.signal.fire()
                 await self.record(attempt)
             }

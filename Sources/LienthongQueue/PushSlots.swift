@@ -11,12 +11,17 @@
 /// expire, and the queue returns it (at least once; the lease counted as an attempt). `maxWait` is chosen so a
 /// push started before it still ends before the lease expires.
 ///
+/// Leasing ahead only pays, and is only safe, when pushes are quick: a message waiting behind a full set of slots
+/// waits about one push. So messages are leased ahead only once pushes are known to take at most half of `maxWait`
+/// (a moving average of the pushes that ended); until the first push ends, and for a slow recipient, the lease takes
+/// no more than the free slots, and nothing waits.
+///
 /// ```swift
 /// var slots = PushSlots<Message>(maxConcurrency: 4, prefetch: 4, maxWait: .seconds(10))
 /// let n = slots.startLease(probeOnly: false)          // all the room when idle; then chunks of at least a quarter
 /// slots.leaseFinished(leased, at: .now)               // the lease's messages wait for slots
 /// let (push, abandoned) = slots.takeForPush(limit: slots.freeSlots, now: .now)   // push is now in flight
-/// slots.pushFinished()                                 // one slot free again
+/// slots.pushFinished(took: .milliseconds(40))        // one slot free again; pushes take about this long
 /// ```
 public struct PushSlots<Leased: Sendable>: Sendable {
     /// Pushes in flight at most (the recipient's `max_concurrency`, ≥ 1).
@@ -29,6 +34,8 @@ public struct PushSlots<Leased: Sendable>: Sendable {
     public private(set) var inFlight = 0
     /// Whether a lease for this recipient is under way (at most one at a time).
     public private(set) var leasing = false
+    /// How long pushes take: a moving average (weight 1/4 for the newest) of the pushes that ended; nil before the first.
+    public private(set) var pushDuration: Duration?
     private var ready: [(message: Leased, leasedAt: ContinuousClock.Instant)] = []
     private var readyHead = 0
 
@@ -49,12 +56,19 @@ public struct PushSlots<Leased: Sendable>: Sendable {
     /// Slots not in use.
     public var freeSlots: Int { maxConcurrency - inFlight }
 
+    /// How many messages may wait beyond the slots now: `prefetch` once pushes are known to take at most half of
+    /// `maxWait`, else none.
+    public var leaseAhead: Int {
+        guard let pushDuration, pushDuration * 2 <= maxWait else { return 0 }
+        return prefetch
+    }
+
     /// How many messages to lease now; 0 for none. When more than 0, a lease is under way until
     /// ``leaseFinished(_:at:)``.
     ///
     /// - Idle (nothing in flight or waiting): all the room, so a lone message goes out without waiting for company.
-    /// - Otherwise: the room left in slots and buffer, once it is at least a quarter of both together, so
-    ///   that one lease transaction serves several pushes.
+    /// - Otherwise: the room left in slots and buffer (``leaseAhead``), once it is at least a quarter of both
+    ///   together, so that one lease transaction serves several pushes.
     /// - `probeOnly` (the circuit breaker lets a single probe through): 1 when idle, else 0.
     public mutating func startLease(probeOnly: Bool) -> Int {
         guard !leasing else { return 0 }
@@ -63,7 +77,7 @@ public struct PushSlots<Leased: Sendable>: Sendable {
         if probeOnly {
             room = idle ? 1 : 0
         } else {
-            let capacity = maxConcurrency + prefetch
+            let capacity = maxConcurrency + leaseAhead
             let want = capacity - inFlight - waiting
             room = want >= (idle ? 1 : max(1, capacity / 4)) ? want : 0
         }
@@ -114,9 +128,10 @@ public struct PushSlots<Leased: Sendable>: Sendable {
         return abandoned
     }
 
-    /// One push ended (whatever its outcome): its slot is free.
-    public mutating func pushFinished() {
+    /// One push ended (whatever its outcome) after `took`: its slot is free, and the push duration is averaged in.
+    public mutating func pushFinished(took: Duration) {
         precondition(inFlight > 0, "pushFinished without a push in flight")
         inFlight -= 1
+        pushDuration = pushDuration.map { ($0 * 3 + took) / 4 } ?? took
     }
 }

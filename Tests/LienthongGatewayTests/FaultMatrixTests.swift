@@ -26,8 +26,8 @@ final class FaultMatrixTests: XCTestCase {
         await harness.stop()
     }
 
-    func start() async throws {
-        try await harness.start()
+    func start(leaseSeconds: Int = 2) async throws {
+        try await harness.start(leaseSeconds: leaseSeconds)
         labour = try harness.client("gov.labour.dongnai")
     }
 
@@ -127,7 +127,8 @@ final class FaultMatrixTests: XCTestCase {
     /// Push delivery never has more than the recipient's `max_concurrency` (4 in the harness) requests open at once,
     /// and does use them: a slow recipient (300 ms per answer) sees several at a time, never a fifth.
     func testPushDeliveryKeepsToTheRecipientsConcurrencyBound() async throws {
-        try await start()
+        // A 30 s lease: a message may wait 14 s for a slot, so 300 ms pushes are quick enough to lease ahead of.
+        try await start(leaseSeconds: 30)
         harness.recipientFaults.setLatency(.milliseconds(300))
         let ids = try await acceptMessages(24, label: "concurrency bound")
         // Messages under lease, sampled while the pushes go on: besides the 4 in flight, up to 4 more are leased
