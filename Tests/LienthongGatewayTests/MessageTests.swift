@@ -7,7 +7,7 @@ import LienthongQueue
 import XCTest
 
 /// SPEC §4 through the partner listener: accept, idempotency, push delivery, pull inbox.
-final class MessageTests: XCTestCase {
+final class MessageTests: XCTestCase, MessageSending {
     var harness: GatewayHarness!
     var labour: PartnerClient!
 
@@ -20,29 +20,6 @@ final class MessageTests: XCTestCase {
     override func tearDown() async throws {
         try? await labour.shutdown()
         await harness.stop()
-    }
-
-    /// An envelope; the default payload is an account-opening request whose `requestRef` is `R-` + the id's first
-    /// 8 characters (a reference names one request per sender).
-    func envelope(id: UUID, to: String, payload: String? = nil, type: String = "asxh.account-opening-request") -> Data {
-        let payload = payload ?? #"{"requestRef":"\#(ref(id))","bank":{"bin":"970436"},"person":{"fullName":"Nguyễn Văn An","personalId":"075090000001","dateOfBirth":"1990-01-01"}}"#
-        return Data(#"{"id":"\#(id.uuidString.lowercased())","type":"\#(type)","to":"\#(to)","payload":\#(payload)}"#.utf8)
-    }
-
-    func ref(_ id: UUID) -> String { "R-" + id.uuidString.lowercased().prefix(8) }
-
-    func send(_ body: Data, by client: PartnerClient? = nil) async throws -> PartnerClient.Answer {
-        try await (client ?? labour).send(
-            method: .POST, path: "/v1/messages", headers: [("Content-Type", "application/json"), ("X-User-Id", "canbo-01")], body: body)
-    }
-
-    func waitUntil(_ condition: () async throws -> Bool, timeout: Duration = .seconds(10)) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return false
     }
 
     func testAcceptedMessageIsPushedOnceAndItsStatusIsVisibleToSenderOnly() async throws {
@@ -285,7 +262,7 @@ final class MessageTests: XCTestCase {
 }
 
 /// Push delivery's lease-ahead at a graceful stop, with a 30 s lease (so a message may wait 14 s for a slot).
-final class LeaseAheadShutdownTests: XCTestCase {
+final class LeaseAheadShutdownTests: XCTestCase, MessageSending {
     var harness: GatewayHarness!
     var labour: PartnerClient!
 
@@ -300,15 +277,6 @@ final class LeaseAheadShutdownTests: XCTestCase {
         await harness.stop()
     }
 
-    func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return false
-    }
-
     /// Messages leased ahead of the slots (4 in flight behind a 1.8 s recipient, the others waiting) when the gateway
     /// stops are pushed before it stops, not left to their leases' expiry; nothing new is leased while it stops.
     func testGracefulShutdownPushesTheMessagesLeasedAhead() async throws {
@@ -316,26 +284,21 @@ final class LeaseAheadShutdownTests: XCTestCase {
         var ids: [UUID] = []
         for index in 0..<9 {
             if index == 1 {
-                let warmedUp = try await eventually { Set(self.harness.received.uniqueIDs).contains(ids[0]) }
+                let warmedUp = try await waitUntil { Set(self.harness.received.uniqueIDs).contains(ids[0]) }
                 XCTAssertTrue(warmedUp, "the first message is delivered")
                 harness.recipientFaults.setLatency(.milliseconds(1800))
             }
             let id = UUID()
             ids.append(id)
-            let payload = #"{"requestRef":"R-\#(index)-\#(id.uuidString.prefix(8))","bank":{"bin":"970436"},"person":{"fullName":"Nguyễn Văn An","personalId":"075090000001","dateOfBirth":"1990-01-01"}}"#
-            let body = Data(#"{"id":"\#(id.uuidString.lowercased())","type":"asxh.account-opening-request","to":"bank.970436","payload":\#(payload)}"#.utf8)
-            let answer = try await labour.send(
-                method: .POST, path: "/v1/messages", headers: [("Content-Type", "application/json"), ("X-User-Id", "canbo-01")], body: body)
+            let answer = try await send(envelope(id: id, to: "bank.970436"))
             XCTAssertEqual(answer.status, 202)
         }
         // 4 slots, and up to 4 more leased ahead (topped up 2 or more at a time): at least 6 under lease while the
         // first 4 pushes are in flight.
-        let deadline = ContinuousClock.now + .seconds(10)
         var leasedIDs: Set<String> = []
-        while ContinuousClock.now < deadline {
+        _ = try await waitUntil {
             leasedIDs = Set(try harness.auditRecords().filter { $0.action == "message.leased" }.map(\.ref))
-            if leasedIDs.count >= 1 + 6 { break }
-            try await Task.sleep(for: .milliseconds(50))
+            return leasedIDs.count >= 1 + 6
         }
         let deliveredBeforeStop = Set(harness.received.uniqueIDs).count
         XCTAssertGreaterThanOrEqual(leasedIDs.count, 1 + 6, "messages are leased ahead of the 4 slots")
@@ -348,5 +311,35 @@ final class LeaseAheadShutdownTests: XCTestCase {
             XCTAssertEqual(message?.status, .delivered, "a message leased ahead was pushed before the gateway stopped")
         }
         XCTAssertEqual(Set(harness.received.uniqueIDs.map { $0.uuidString.lowercased() }), leasedByTheEnd)
+    }
+}
+
+/// Builds and sends message envelopes as the labour department (shared by the message test cases).
+protocol MessageSending {
+    var labour: PartnerClient! { get }
+}
+
+extension MessageSending {
+    /// An envelope; the default payload is an account-opening request whose `requestRef` is `R-` + the id's first
+    /// 8 characters (a reference names one request per sender).
+    func envelope(id: UUID, to: String, payload: String? = nil, type: String = "asxh.account-opening-request") -> Data {
+        let payload = payload ?? #"{"requestRef":"\#(ref(id))","bank":{"bin":"970436"},"person":{"fullName":"Nguyễn Văn An","personalId":"075090000001","dateOfBirth":"1990-01-01"}}"#
+        return Data(#"{"id":"\#(id.uuidString.lowercased())","type":"\#(type)","to":"\#(to)","payload":\#(payload)}"#.utf8)
+    }
+
+    func ref(_ id: UUID) -> String { "R-" + id.uuidString.lowercased().prefix(8) }
+
+    func send(_ body: Data, by client: PartnerClient? = nil) async throws -> PartnerClient.Answer {
+        try await (client ?? labour!).send(
+            method: .POST, path: "/v1/messages", headers: [("Content-Type", "application/json"), ("X-User-Id", "canbo-01")], body: body)
+    }
+
+    func waitUntil(_ condition: () async throws -> Bool, timeout: Duration = .seconds(10)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
     }
 }

@@ -12,7 +12,7 @@ final class WakeSignalTests: XCTestCase {
         signal.fire()
         let started = ContinuousClock.now
         await signal.wait(timeout: .seconds(10), on: loop)
-        XCTAssertLessThan(ContinuousClock.now - started, .seconds(1), "the remembered fire ends the wait at once")
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(5), "the remembered fire ends the wait, not the 10 s timeout")
         let second = ContinuousClock.now
         await signal.wait(timeout: .milliseconds(200), on: loop)
         XCTAssertGreaterThanOrEqual(ContinuousClock.now - second, .milliseconds(200), "remembered once, not for ever")
