@@ -32,11 +32,11 @@ struct ExchangeMiddleware: RouterMiddleware {
             if UUID(uuidString: given) != nil {
                 context.requestID = given.lowercased()
             } else {
-                context.requestID = UUID().uuidString.lowercased()
+                context.requestID = UUID.systemRandom().lowercasedString
                 problem = GatewayProblem(.badRequest, detail: "X-Request-Id must be a UUID")
             }
         } else {
-            context.requestID = UUID().uuidString.lowercased()
+            context.requestID = UUID.systemRandom().lowercasedString
         }
 
         var actor = "unknown"
