@@ -112,8 +112,14 @@ def run_sync(r: Runner, args: argparse.Namespace, out: dict) -> None:
     rows = []
     for n in counts(args.connections):
         for name, port, member, path, bodies, headers in paths:
+            window = CPUWindow(args)
             f = r.load(port, member, path, bodies, headers, n, args.seconds, args.warmup, 200)
-            row = {"connections": n, "path": name, **f}
+            # The window includes the warm-up, at the same load: CPU per request = cores / requests per second.
+            cpu = window.close(units=1)
+            for v in cpu.values():
+                v["ms_per_unit"] = v["cores"] * 1000 / f["rps"] if f["rps"] else None
+            row = {"connections": n, "path": name, **f, "cpu": cpu,
+                   "client_cpu_ms": f["cpu_seconds"] * 1000 / f["requests"] if f["requests"] else 0}
             rows.append(row)
             print(f"{n:>5} | {name:<8} | {f['rps']:>8.0f} | {f['p50_ms']:>7.2f} | {f['p99_ms']:>7.2f} | "
                   f"{f['errors']:>6} | {f['cpu_seconds'] / f['seconds'] * 100:>9.0f}%"
@@ -141,10 +147,18 @@ def run_sync(r: Runner, args: argparse.Namespace, out: dict) -> None:
               f"at {top} connections) on every path, spread over {top} connections, latency from the due instant")
         print(f"{'path':<8} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'errors':>6}")
         for name, port, member, path, bodies, headers in paths:
+            window = CPUWindow(args)
             f = r.load(port, member, path, bodies, headers, top, args.seconds, args.warmup, 200, rate=rate)
-            half.append({"path": name, **f})
+            cpu = window.close(units=1)
+            for v in cpu.values():
+                v["ms_per_unit"] = v["cores"] * 1000 / f["rps"] if f["rps"] else None
+            half.append({"path": name, **f, "connections": top, "cpu": cpu,
+                         "client_cpu_ms": f["cpu_seconds"] * 1000 / f["requests"] if f["requests"] else 0})
             print(f"{name:<8} | {f['rps']:>8.0f} | {f['p50_ms']:>7.2f} | {f['p99_ms']:>7.2f} | {f['errors']:>6}"
                   + (f"   first error: {f['first_error']}" if f["errors"] else ""), flush=True)
+    cpu_table("sync CPU, closed loop", rows, "connections", "request")
+    if half:
+        cpu_table(f"sync CPU at half load ({rate:.0f} requests/s)", half, "connections", "request")
     out["sync"] = {"rows": rows, "ratios": ratios, "half_load": half}
 
 
@@ -199,8 +213,15 @@ def run_queue(r: Runner, args: argparse.Namespace, out: dict) -> None:
           f"{'end to end msg/s':>16} | {'errors':>6} | {'client CPU':>10}")
     rows = []
     for n in counts(args.producers):
+        window = CPUWindow(args)
         g = gateway_queue(r, args, n, args.seconds, body_file)
+        g["cpu"] = window.close(units=g["delivered"])
+        g["client_cpu_ms"] = g["client_cpu_seconds"] * 1000 / g["sent_total"] if g["sent_total"] else 0
+        window = CPUWindow(args)
         q = queue_rabbitmq.run(args.amqp_port, n, args.seconds, rabbit_body, args.drain_timeout)
+        # Its own connection setup and the node's idle work are in the window too (small beside the load).
+        q["cpu"] = window.close(units=q["delivered"])
+        q["client_cpu_ms"] = q["client_cpu_seconds"] * 1000 / q["sent_total"] if q["sent_total"] else 0
         for row in (g, q):
             rows.append(row)
             print(f"{n:>9} | {row['system']:<8} | {row['accepts_per_s']:>9.0f} | {row['accept_p50_ms']:>7.2f} | "
@@ -217,10 +238,11 @@ def run_queue(r: Runner, args: argparse.Namespace, out: dict) -> None:
                        if q["end_to_end_per_s"] else None,
                        "accepts_gateway_per_rabbitmq": g["accepts_per_s"] / q["accepts_per_s"]
                        if q["accepts_per_s"] else None})
+    cpu_table("queue CPU, sending and draining", rows, "producers", "message consumed")
     out["queue"] = {"rows": rows, "ratios": ratios, "message_bytes": MESSAGE_BYTES}
 
 
-# -------------------------------------------------------------------------------------------------------------- memory
+# ----------------------------------------------------------------------------------------------- memory and CPU
 
 def tree(pid: int) -> list[int]:
     pids, todo = [], [pid]
@@ -255,6 +277,63 @@ def comm(pid: int) -> str:
             return f.read().strip()
     except OSError:
         return "?"
+
+
+def cpu_seconds(specs: list[str]) -> dict[str, float]:
+    """CPU seconds (user + system, every thread) used so far by each named process tree (`name=PID`)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    used: dict[str, float] = {}
+    for spec in specs:
+        name, _, pid = spec.partition("=")
+        if not pid:
+            continue
+        total = 0.0
+        for p in tree(int(pid)):
+            try:
+                with open(f"/proc/{p}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / ticks
+            except (OSError, IndexError, ValueError):
+                pass
+        used[name] = total
+    return used
+
+
+class CPUWindow:
+    """The CPU each server process used between its creation and `close`: cores on average, and milliseconds of CPU
+    per unit of work (a request or a message). Servers other than the one measured use next to nothing then."""
+
+    def __init__(self, args: argparse.Namespace):
+        self.specs = args.pid
+        self.start = time.monotonic()
+        self.before = cpu_seconds(self.specs)
+
+    def close(self, units: float) -> dict:
+        seconds = max(1e-6, time.monotonic() - self.start)
+        after = cpu_seconds(self.specs)
+        return {name: {"cpu_seconds": after[name] - self.before.get(name, 0.0),
+                       "cores": (after[name] - self.before.get(name, 0.0)) / seconds,
+                       "ms_per_unit": (after[name] - self.before.get(name, 0.0)) * 1000 / units if units else None}
+                for name in after}
+
+
+def cpu_table(title: str, rows: list[dict], key: str, unit: str) -> None:
+    """Prints milliseconds of CPU per request or message, per process, for rows carrying `cpu` and `client_cpu_ms`."""
+    names = []
+    for row in rows:
+        names += [n for n, v in row["cpu"].items() if n not in names and v["cores"] >= 0.05]
+    print(f"\n== {title}: milliseconds of CPU per {unit} (cores on average in brackets); load generator = the "
+          f"measuring client")
+    width = max(9, len(key))
+    print(f"{key:>{width}} | {'path':<8} | " + " | ".join(f"{n:>20}" for n in names) + f" | {'load generator':>14}")
+    for row in rows:
+        cells = []
+        for n in names:
+            v = row["cpu"].get(n)
+            cells.append(f"{v['ms_per_unit']:>11.3f} ({v['cores']:.2f})" if v and v["cores"] >= 0.05 and v["ms_per_unit"]
+                         is not None else f"{'-':>20}")
+        print(f"{row[key]:>{width}} | {row.get('path', row.get('system')):<8} | " + " | ".join(f"{c:>20}" for c in cells)
+              + f" | {row['client_cpu_ms']:>14.3f}")
 
 
 def memory(args: argparse.Namespace, out: dict) -> None:
