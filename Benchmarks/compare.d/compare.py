@@ -19,6 +19,7 @@ import platform
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -118,7 +119,7 @@ def run_sync(r: Runner, args: argparse.Namespace, out: dict) -> None:
             cpu = window.close(units=1)
             for v in cpu.values():
                 v["ms_per_unit"] = v["cores"] * 1000 / f["rps"] if f["rps"] else None
-            row = {"connections": n, "path": name, **f, "cpu": cpu,
+            row = {"connections": n, "path": name, **f, "cpu": cpu, "fsync": window.fsync,
                    "client_cpu_ms": f["cpu_seconds"] * 1000 / f["requests"] if f["requests"] else 0}
             rows.append(row)
             print(f"{n:>5} | {name:<8} | {f['rps']:>8.0f} | {f['p50_ms']:>7.2f} | {f['p99_ms']:>7.2f} | "
@@ -152,7 +153,7 @@ def run_sync(r: Runner, args: argparse.Namespace, out: dict) -> None:
             cpu = window.close(units=1)
             for v in cpu.values():
                 v["ms_per_unit"] = v["cores"] * 1000 / f["rps"] if f["rps"] else None
-            half.append({"path": name, **f, "connections": top, "cpu": cpu,
+            half.append({"path": name, **f, "connections": top, "cpu": cpu, "fsync": window.fsync,
                          "client_cpu_ms": f["cpu_seconds"] * 1000 / f["requests"] if f["requests"] else 0})
             print(f"{name:<8} | {f['rps']:>8.0f} | {f['p50_ms']:>7.2f} | {f['p99_ms']:>7.2f} | {f['errors']:>6}"
                   + (f"   first error: {f['first_error']}" if f["errors"] else ""), flush=True)
@@ -216,11 +217,13 @@ def run_queue(r: Runner, args: argparse.Namespace, out: dict) -> None:
         window = CPUWindow(args)
         g = gateway_queue(r, args, n, args.seconds, body_file)
         g["cpu"] = window.close(units=g["delivered"])
+        g["fsync"] = window.fsync
         g["client_cpu_ms"] = g["client_cpu_seconds"] * 1000 / g["sent_total"] if g["sent_total"] else 0
         window = CPUWindow(args)
         q = queue_rabbitmq.run(args.amqp_port, n, args.seconds, rabbit_body, args.drain_timeout)
         # Its own connection setup and the node's idle work are in the window too (small beside the load).
         q["cpu"] = window.close(units=q["delivered"])
+        q["fsync"] = window.fsync
         q["client_cpu_ms"] = q["client_cpu_seconds"] * 1000 / q["sent_total"] if q["sent_total"] else 0
         for row in (g, q):
             rows.append(row)
@@ -299,6 +302,47 @@ def cpu_seconds(specs: list[str]) -> dict[str, float]:
     return used
 
 
+class FsyncProbe(threading.Thread):
+    """--fsync-probe: appends 4 KiB to a file in the work folder (the file system of the gateway's SQLite files and
+    RabbitMQ's store) and fdatasyncs it every 4 ms, as a write-ahead log's group commits would, for the whole run; so
+    each row can say what one fsync took on this disk while it ran. Off by default: its own syncs add to the disk's
+    load."""
+
+    def __init__(self, folder: str):
+        super().__init__(daemon=True)
+        self.path = os.path.join(folder, "fsync-probe.bin")
+        self.samples: list[tuple[float, float]] = []
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        block, written = os.urandom(4096), 0
+        try:
+            while not self.stopped.is_set():
+                os.write(fd, block)
+                started = time.monotonic()
+                os.fdatasync(fd)
+                self.samples.append((started, (time.monotonic() - started) * 1000))
+                written += 1
+                if written % 2500 == 0:  # keep the file at most 10 MiB
+                    os.ftruncate(fd, 0)
+                    os.lseek(fd, 0, os.SEEK_SET)
+                time.sleep(0.004)
+        finally:
+            os.close(fd)
+            os.unlink(self.path)
+
+    def between(self, start: float, end: float) -> dict | None:
+        ms = sorted(d for t, d in self.samples if start <= t <= end)
+        if not ms:
+            return None
+        at = lambda q: ms[min(len(ms) - 1, int(len(ms) * q))]
+        return {"syncs": len(ms), "p50_ms": at(0.5), "p99_ms": at(0.99), "max_ms": ms[-1]}
+
+
+PROBE: FsyncProbe | None = None
+
+
 class CPUWindow:
     """The CPU each server process used between its creation and `close`: cores on average, and milliseconds of CPU
     per unit of work (a request or a message). Servers other than the one measured use next to nothing then."""
@@ -309,7 +353,9 @@ class CPUWindow:
         self.before = cpu_seconds(self.specs)
 
     def close(self, units: float) -> dict:
+        """CPU per process; also sets `fsync` to the probe's figures over the window (None without --fsync-probe)."""
         seconds = max(1e-6, time.monotonic() - self.start)
+        self.fsync = PROBE.between(self.start, time.monotonic()) if PROBE else None
         after = cpu_seconds(self.specs)
         return {name: {"cpu_seconds": after[name] - self.before.get(name, 0.0),
                        "cores": (after[name] - self.before.get(name, 0.0)) / seconds,
@@ -325,7 +371,9 @@ def cpu_table(title: str, rows: list[dict], key: str, unit: str) -> None:
     print(f"\n== {title}: milliseconds of CPU per {unit} (cores on average in brackets); load generator = the "
           f"measuring client")
     width = max(9, len(key))
-    print(f"{key:>{width}} | {'path':<8} | " + " | ".join(f"{n:>20}" for n in names) + f" | {'load generator':>14}")
+    probe = any(row.get("fsync") for row in rows)
+    print(f"{key:>{width}} | {'path':<8} | " + " | ".join(f"{n:>20}" for n in names) + f" | {'load generator':>14}"
+          + (f" | {'fsync p50/p99 ms':>16}" if probe else ""))
     for row in rows:
         cells = []
         for n in names:
@@ -333,7 +381,9 @@ def cpu_table(title: str, rows: list[dict], key: str, unit: str) -> None:
             cells.append(f"{v['ms_per_unit']:>11.3f} ({v['cores']:.2f})" if v and v["cores"] >= 0.05 and v["ms_per_unit"]
                          is not None else f"{'-':>20}")
         print(f"{row[key]:>{width}} | {row.get('path', row.get('system')):<8} | " + " | ".join(f"{c:>20}" for c in cells)
-              + f" | {row['client_cpu_ms']:>14.3f}")
+              + f" | {row['client_cpu_ms']:>14.3f}"
+              + ((f" | {row['fsync']['p50_ms']:>7.2f}/{row['fsync']['p99_ms']:<8.2f}" if row.get("fsync") else f" | {'-':>16}")
+                 if probe else ""))
 
 
 def memory(args: argparse.Namespace, out: dict) -> None:
@@ -416,6 +466,7 @@ def main() -> int:
     p.add_argument("--producers", default="1,16,64")
     p.add_argument("--only", choices=["sync", "queue"])
     p.add_argument("--drain-timeout", type=float, default=180)
+    p.add_argument("--fsync-probe", action="store_true", help="time an fdatasync every 4 ms beside the load")
     p.add_argument("--pid", action="append", default=[], help="name=PID for the memory table")
     p.add_argument("--info", action="append", default=[], help="key=value recorded in the JSON (versions, ...)")
     p.add_argument("--out", required=True)
@@ -432,6 +483,16 @@ def main() -> int:
     except OSError:
         pass
     r = Runner(args)
+    if args.fsync_probe:
+        global PROBE
+        PROBE = FsyncProbe(args.work)
+        PROBE.start()
+        time.sleep(3)
+        idle = PROBE.between(0, time.monotonic())
+        out["fsync_idle"] = idle
+        if idle:
+            print(f"\n== fsync probe, before any load: {idle['syncs']} syncs, p50 {idle['p50_ms']:.2f} ms, "
+                  f"p99 {idle['p99_ms']:.2f} ms, max {idle['max_ms']:.2f} ms")
     runner_ok = True
     try:
         if args.only in (None, "sync"):
@@ -442,6 +503,8 @@ def main() -> int:
         runner_ok = False
         raise
     finally:
+        if PROBE:
+            PROBE.stopped.set()
         memory(args, out)
         with open(args.out, "w", encoding="utf-8") as f:
             json.dump(out, f, indent=2)
