@@ -578,6 +578,15 @@ public final class SQLiteQueueStore: Sendable {
         "age_clock_started_at", "last_attempt_at", "last_lease_token"
         """
 
+    /// ``columns`` with an empty blob in the payload's place, for settling a delivery (outcome or acknowledgement):
+    /// that reads the lifecycle and writes it back, and would otherwise read every payload back from the database.
+    /// Decoded by ``decode(_:)`` like ``columns``; the message it gives has an empty ``QueuedMessage/payload``.
+    static let columnsWithoutPayload = """
+        "sender", "id", "recipient", "type", x'', "payload_hash", "accepted_at", "state", "lease_token", \
+        "lease_expires_at", "not_before", "delivered_at", "dead_reason", "attempts", "last_error", \
+        "age_clock_started_at", "last_attempt_at", "last_lease_token"
+        """
+
     private static func fetch(_ db: Database, sender: MemberID, id: String) throws -> QueuedMessage? {
         try Row.fetchOne(db.cachedStatement(sql: #"SELECT \#(columns) FROM queue_message WHERE "sender" = ? AND "id" = ?"#),
                          arguments: [sender.value, id]).map(decode)
@@ -585,9 +594,10 @@ public final class SQLiteQueueStore: Sendable {
 
     /// The message with `id` that `token` refers to: the one whose current (or last) lease token is
     /// `token`; otherwise, when exactly one message has this id, that one (so the lifecycle can say why the
-    /// token is refused). With `recipient`, only that recipient's messages count.
+    /// token is refused). With `recipient`, only that recipient's messages count. Its payload is left empty
+    /// (``columnsWithoutPayload``): settling a delivery needs the lifecycle, never the payload.
     private static func fetch(_ db: Database, id: String, token: LeaseToken, recipient: MemberID? = nil) throws -> QueuedMessage? {
-        var sql = #"SELECT \#(columns) FROM queue_message WHERE "id" = ?"#
+        var sql = #"SELECT \#(columnsWithoutPayload) FROM queue_message WHERE "id" = ?"#
         var arguments: StatementArguments = [id]
         if let recipient {
             sql += #" AND "recipient" = ?"#

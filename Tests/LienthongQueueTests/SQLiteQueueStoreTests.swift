@@ -264,6 +264,11 @@ final class SQLiteQueueStoreTests: XCTestCase {
         let due = try await queue.lease(recipient: nil, excluding: [], limit: 10, leaseDuration: .seconds(30), now: notBefore, actor: "gateway")
         XCTAssertEqual(due.map(\.id), [retried.id])
         XCTAssertEqual(due.first?.lifecycle.attempts, 2)
+        // Settling reads the row without its payload (`columnsWithoutPayload`) and writes only the lifecycle back:
+        // the payload pushed again is the one accepted.
+        XCTAssertEqual(due.first?.payload, retried.payload)
+        XCTAssertFalse(retried.payload.isEmpty)
+        XCTAssertEqual(try queue.message(id: retried.id)?.payload, retried.payload)
 
         let dead = try await queue.recordDelivery(id: permanent.id, token: leased[1].lifecycle.leaseToken!,
                                                   outcome: .classify(status: 400, error: nil, retryAfterHeader: nil, now: now),
