@@ -411,6 +411,31 @@ def memory(args: argparse.Namespace, out: dict) -> None:
     out["memory"] = rows
 
 
+def ceilings(out: dict) -> None:
+    """Prints, per row of the largest connection and producer counts, the CPU its whole path used per request or
+    message (every measured process plus the load generator) and the rate this machine's cores could carry at that
+    cost: the ceiling a path cannot pass here however its waiting is arranged. RabbitMQ's consumers are not
+    measured, so its ceiling is an upper bound."""
+    cores = os.cpu_count() or 1
+    rows = []
+    if "sync" in out and out["sync"]["rows"]:
+        top = max(r["connections"] for r in out["sync"]["rows"])
+        rows += [(f"sync  {top:>3} connections, {r['path']}", r, "request") for r in out["sync"]["rows"]
+                 if r["connections"] == top]
+    if "queue" in out and out["queue"]["rows"]:
+        top = max(r["producers"] for r in out["queue"]["rows"])
+        rows += [(f"queue {top:>3} producers,   {r['system']}", r, "message") for r in out["queue"]["rows"]
+                 if r["producers"] == top]
+    for label, row, unit in rows:
+        used = [v["ms_per_unit"] for v in row.get("cpu", {}).values() if v["ms_per_unit"] and v["cores"] >= 0.05]
+        total = sum(used) + row.get("client_cpu_ms", 0)
+        if total <= 0:
+            continue
+        rate = row.get("rps", row.get("end_to_end_per_s", 0))
+        print(f"cpu   {label}: {total:.3f} ms of CPU per {unit} on the whole path → at most "
+              f"{cores * 1000 / total:,.0f}/s on {cores} cores (measured {rate:,.0f}/s)")
+
+
 def summary(out: dict) -> None:
     print("\n== summary")
     if "sync" in out:
@@ -444,6 +469,7 @@ def summary(out: dict) -> None:
         if e2e:
             print(f"aim   queue gateway ≥ 1.0× RabbitMQ end to end: {'met' if min(e2e) >= 1 else 'not met'} "
                   f"(range {min(e2e):.2f}–{max(e2e):.2f})")
+    ceilings(out)
     mem = {row["process"]: row["vmhwm_kib"] / 1024 for row in out.get("memory", [])}
     if mem:
         print("peak memory: " + ", ".join(f"{k} {v:.0f} MiB" for k, v in mem.items()))
