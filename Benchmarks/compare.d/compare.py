@@ -433,7 +433,8 @@ def ceilings(out: dict) -> None:
             continue
         rate = row.get("rps", row.get("end_to_end_per_s", 0))
         print(f"cpu   {label}: {total:.3f} ms of CPU per {unit} on the whole path → at most "
-              f"{cores * 1000 / total:,.0f}/s on {cores} cores (measured {rate:,.0f}/s)")
+              f"{cores * 1000 / total:,.0f}/s on {cores} cores (measured {rate:,.0f}/s)"
+              + ("; its consumers are not measured, so this is an upper bound" if row.get("system") == "rabbitmq" else ""))
 
 
 def summary(out: dict) -> None:
