@@ -10,7 +10,8 @@ run(port, producers, seconds, body, drain_timeout) measures one row:
   first);
 - all producer connections are opened before the clock starts; they send for `seconds`; then the row waits until
   the consumers have acknowledged every confirmed message.
-Returns the same fields as the gateway's rows in compare.py.
+Returns the same fields as the gateway's rows in compare.py, and the consumers' CPU seconds (from connecting to
+closing, idle polling included) as `consumer_cpu_seconds`.
 """
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ def _params(port: int) -> pika.ConnectionParameters:
                                      credentials=pika.PlainCredentials("guest", "guest"))
 
 
-def _consumer(port: int, acked, ready, stop) -> None:
+def _consumer(port: int, acked, ready, stop, cpu_out) -> None:
+    cpu0 = _cpu()
     connection = pika.BlockingConnection(_params(port))
     channel = connection.channel()
     channel.basic_qos(prefetch_count=PREFETCH)
@@ -45,6 +47,8 @@ def _consumer(port: int, acked, ready, stop) -> None:
     while not stop.is_set():
         connection.process_data_events(time_limit=0.05)
     connection.close()
+    with cpu_out.get_lock():
+        cpu_out.value += _cpu() - cpu0
 
 
 def _producers(port: int, threads: int, body: bytes, opened, go, deadline, confirmed, in_window, errors,
@@ -109,8 +113,9 @@ def run(port: int, producers: int, seconds: float, body: bytes, drain_timeout: f
     acked = [ctx.Value("q", 0, lock=False) for _ in range(CONSUMERS)]
     stop = ctx.Event()
     consumer_ready = [ctx.Event() for _ in range(CONSUMERS)]
-    consumers = [ctx.Process(target=_consumer, args=(port, acked[i], consumer_ready[i], stop), daemon=True)
-                 for i in range(CONSUMERS)]
+    consumer_cpu = ctx.Value("d", 0.0)
+    consumers = [ctx.Process(target=_consumer, args=(port, acked[i], consumer_ready[i], stop, consumer_cpu),
+                             daemon=True) for i in range(CONSUMERS)]
     for c in consumers:
         c.start()
     for e in consumer_ready:
@@ -159,11 +164,11 @@ def run(port: int, producers: int, seconds: float, body: bytes, drain_timeout: f
             "errors": errors.value, "first_error": "nack or unroutable" if errors.value else "",
             "sent_total": target, "delivered": consumed, "complete": consumed >= target,
             "end_to_end_seconds": end - start, "end_to_end_per_s": min(consumed, target) / (end - start),
-            "client_cpu_seconds": cpu.value}
+            "client_cpu_seconds": cpu.value, "consumer_cpu_seconds": consumer_cpu.value}
 
 
 def _cpu() -> float:
-    """CPU seconds (user + system) of this process: the producers' load generator cost."""
+    """CPU seconds (user + system) of this process: what a producer or consumer process cost."""
     import resource
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
