@@ -74,14 +74,6 @@ final class ConsoleRouteTests: XCTestCase {
         return String(html[try XCTUnwrap(Range(match.range(at: 1), in: html))])
     }
 
-    func waitUntil(_ condition: () async throws -> Bool, timeout: Duration = .seconds(10)) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return false
-    }
 
     func assertConsolePage(_ answer: Answer, language: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(answer.status, 200, answer.body, file: file, line: line)

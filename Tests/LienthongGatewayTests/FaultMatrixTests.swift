@@ -77,7 +77,7 @@ final class FaultMatrixTests: XCTestCase {
             }
             harness.faults.reset()
             // Recovery: the breaker (if it opened) lets a probe through after its cool-down; no restart.
-            let healed = try await eventually(timeout: .seconds(15)) {
+            let healed = try await waitUntil(timeout: .seconds(15)) {
                 try await self.labour.call(
                     service: "population.verify-citizen", body: body, user: "u", purpose: "asxh.verify-beneficiary").status == 200
             }
@@ -108,7 +108,7 @@ final class FaultMatrixTests: XCTestCase {
             let deliveredDuringFault = Set(harness.received.uniqueIDs).intersection(ids).count
             harness.recipientFaults.reset()
             let healedAt = ContinuousClock.now
-            let delivered = try await eventually(timeout: .seconds(60)) {
+            let delivered = try await waitUntil(timeout: .seconds(60)) {
                 Set(self.harness.received.uniqueIDs).isSuperset(of: ids)
             }
             let after = ContinuousClock.now - healedAt
@@ -134,7 +134,7 @@ final class FaultMatrixTests: XCTestCase {
         // Messages under lease, sampled while the pushes go on: besides the 4 in flight, up to 4 more are leased
         // ahead and wait for a slot, so a push that ends is followed at once by the next.
         var leasedSamples: [Int] = []
-        let delivered = try await eventually(timeout: .seconds(60)) {
+        let delivered = try await waitUntil(timeout: .seconds(60)) {
             leasedSamples.append(try self.harness.sqliteAudit.read { db in
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM queue_message WHERE state = 'leased'") ?? 0
             })
@@ -184,12 +184,12 @@ final class FaultMatrixTests: XCTestCase {
         XCTAssertGreaterThan(refused, 0, "a full disk is refused with 503")
 
         try FileManager.default.removeItem(at: filler)
-        let recovered = try await eventually(timeout: .seconds(20)) {
+        let recovered = try await waitUntil(timeout: .seconds(20)) {
             try await self.sendMessage(id: UUID(), index: 20_000).status == 202
         }
         XCTAssertTrue(recovered, "accepts succeed again once space is freed, without a restart")
         accepted += try await acceptMessages(10, label: "after")
-        let delivered = try await eventually(timeout: .seconds(60)) {
+        let delivered = try await waitUntil(timeout: .seconds(60)) {
             Set(self.harness.received.uniqueIDs).isSuperset(of: accepted)
         }
         XCTAssertTrue(delivered, "\(Set(accepted).subtracting(harness.received.uniqueIDs).count) of \(accepted.count) accepted messages not delivered")
@@ -225,7 +225,7 @@ final class FaultMatrixTests: XCTestCase {
         XCTAssertEqual(again.status, 202, "the refused message is accepted when sent again")
         accepted.append(id)
         accepted += try await acceptMessages(3, label: "after")
-        let delivered = try await eventually(timeout: .seconds(30)) {
+        let delivered = try await waitUntil(timeout: .seconds(30)) {
             Set(self.harness.received.uniqueIDs).isSuperset(of: accepted)
         }
         XCTAssertTrue(delivered, "every accepted message is delivered")
@@ -253,15 +253,6 @@ final class FaultMatrixTests: XCTestCase {
         let body = Data(#"{"id":"\#(lower)","type":"asxh.account-opening-request","to":"bank.970436","payload":{"requestRef":"R-\#(lower)","bank":{"bin":"970436"},"person":{"fullName":"Nguyễn Văn An","personalId":"\#(personalId)","dateOfBirth":"1990-01-01"}}}"#.utf8)
         return try await labour.send(
             method: .POST, path: "/v1/messages", headers: [("Content-Type", "application/json"), ("X-User-Id", "canbo-01")], body: body)
-    }
-
-    func eventually(timeout: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return false
     }
 
     func assertAuditChainVerifies(file: StaticString = #filePath, line: UInt = #line) throws {

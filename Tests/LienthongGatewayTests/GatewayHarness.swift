@@ -354,6 +354,17 @@ final class GatewayHarness: @unchecked Sendable {
 
 /// The `lienthong` executable of the same build as the tests (it sits next to the test bundle); skips the test when
 /// it has not been built.
+/// Polls `condition` every 50 ms until it holds or `timeout` passes, and says whether it held: how the gateway tests
+/// wait for what the gateway does in the background (a push, a lease, a state change, an audit record).
+func waitUntil(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    return try await condition()
+}
+
 func lienthongExecutable() throws -> URL {
     let runner = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
     let bundle = Bundle(for: CrashRecoveryTests.self).bundleURL

@@ -99,11 +99,11 @@ final class MessageTests: XCTestCase, MessageSending {
 
         // The lease (2 s) expires without an ack: the message is offered again with a new token.
         var second: [Inbox.Item] = []
-        let reoffered = try await waitUntil({
+        let reoffered = try await waitUntil(timeout: .seconds(8)) {
             let answer = try await pull.send(method: .GET, path: "/v1/inbox?limit=5", headers: [], body: nil)
             second = try JSONDecoder().decode(Inbox.self, from: answer.body).messages
             return !second.isEmpty
-        }, timeout: .seconds(8))
+        }
         XCTAssertTrue(reoffered, "an expired lease returns the message to the queue")
         XCTAssertNotEqual(second.first?.leaseToken, staleToken)
 
@@ -130,7 +130,7 @@ final class MessageTests: XCTestCase, MessageSending {
         try await Task.sleep(for: .milliseconds(800))
         XCTAssertEqual(harness.received.uniqueIDs.count, 0, "nothing gets through while the recipient is down")
         harness.recipientFaults.heal()
-        let all = try await waitUntil({ Set(self.harness.received.uniqueIDs) == Set(ids) }, timeout: .seconds(20))
+        let all = try await waitUntil(timeout: .seconds(20)) { Set(self.harness.received.uniqueIDs) == Set(ids) }
         XCTAssertTrue(all, "every accepted message is delivered after the recipient comes back")
         XCTAssertTrue(try harness.sqliteAudit.verify(publicKey: Gateway.auditKeys(harness.configuration.audit).signingKey.publicKey).isIntact)
     }
@@ -173,7 +173,7 @@ final class MessageTests: XCTestCase, MessageSending {
         }
         try await Task.sleep(until: downSince + .seconds(25))
         XCTAssertEqual(harness.received.uniqueIDs.count, 0, "nothing gets through while the recipient is down")
-        let all = try await waitUntil({ Set(self.harness.received.uniqueIDs) == Set(ids) }, timeout: .seconds(30))
+        let all = try await waitUntil(timeout: .seconds(30)) { Set(self.harness.received.uniqueIDs) == Set(ids) }
         XCTAssertTrue(all, "every accepted message is delivered after the recipient comes back")
         XCTAssertEqual(ids.map { harness.received.count(of: $0) }, Array(repeating: 1, count: ids.count), "each delivered once")
         for id in ids { let s = try await status(of: id); XCTAssertEqual(s, "delivered") }
@@ -227,7 +227,7 @@ final class MessageTests: XCTestCase, MessageSending {
             XCTAssertEqual(answer.status, 202)
             if n % 2 == 0 { toDown.append(id) } else { toHealthy.append(id) }
         }
-        let healthyDone = try await waitUntil({ Set(self.harness.receivedB.uniqueIDs) == Set(toHealthy) }, timeout: .seconds(10))
+        let healthyDone = try await waitUntil(timeout: .seconds(10)) { Set(self.harness.receivedB.uniqueIDs) == Set(toHealthy) }
         XCTAssertTrue(healthyDone, "the healthy bank gets everything while the other is down")
         try await Task.sleep(for: .seconds(2))
         let downIDs = Set(toDown.map { $0.uuidString.lowercased() })
@@ -235,7 +235,7 @@ final class MessageTests: XCTestCase, MessageSending {
         // Without a breaker, 15 messages retried every ≤ 1 s for ~3 s would take well over 15 × 3 attempts.
         XCTAssertLessThan(attemptsOnDown, 15 * 3, "the open circuit holds back attempts on the dead bank (\(attemptsOnDown))")
         harness.recipientFaults.heal()
-        let recovered = try await waitUntil({ Set(self.harness.received.uniqueIDs) == Set(toDown) }, timeout: .seconds(20))
+        let recovered = try await waitUntil(timeout: .seconds(20)) { Set(self.harness.received.uniqueIDs) == Set(toDown) }
         XCTAssertTrue(recovered, "the dead bank gets everything once it is back")
     }
 
@@ -334,12 +334,4 @@ extension MessageSending {
             method: .POST, path: "/v1/messages", headers: [("Content-Type", "application/json"), ("X-User-Id", "canbo-01")], body: body)
     }
 
-    func waitUntil(_ condition: () async throws -> Bool, timeout: Duration = .seconds(10)) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return false
-    }
 }
