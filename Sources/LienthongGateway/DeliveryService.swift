@@ -52,7 +52,7 @@ final class DeliveryService: Service, Sendable {
         let lease = Duration.seconds(q.leaseSeconds)
         let maxWait = max((lease - .milliseconds(q.pushTimeoutMilliseconds)) / 2, lease / 4)
         self.slots = Mutex(Dictionary(uniqueKeysWithValues: recipients.map { recipient in
-            (recipient.id, PushSlots<Leased>(maxConcurrency: recipient.maxConcurrency, prefetch: recipient.maxConcurrency, maxWait: maxWait))
+            (recipient.id, PushSlots<Leased>(maxConcurrency: recipient.maxConcurrency, maxWait: maxWait))
         }))
         self.policy = try RetryPolicy(
             base: .milliseconds(q.retryBaseMilliseconds), cap: .seconds(q.retryCapSeconds),

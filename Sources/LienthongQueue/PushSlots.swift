@@ -41,14 +41,18 @@ public struct PushSlots<Leased: Sendable>: Sendable {
 
     /// - Parameters:
     ///   - maxConcurrency: pushes in flight at most (clamped to ≥ 1).
-    ///   - prefetch: messages leased ahead of the slots (clamped to ≥ 0).
+    ///   - prefetch: messages leased ahead of the slots (clamped to ≥ 0); by default as many as the slots.
     ///   - maxWait: the longest a leased message waits for a slot; with `maxWait <= .zero` nothing is leased ahead
     ///     (and nothing abandoned: a lease then takes no more than the free slots).
-    public init(maxConcurrency: Int, prefetch: Int, maxWait: Duration) {
+    public init(maxConcurrency: Int, prefetch: Int? = nil, maxWait: Duration) {
         self.maxConcurrency = max(1, maxConcurrency)
-        self.prefetch = maxWait > .zero ? max(0, prefetch) : 0
+        self.prefetch = maxWait > .zero ? max(0, prefetch ?? self.maxConcurrency) : 0
         self.maxWait = maxWait
     }
+
+    /// The most messages held leased at once, in flight and waiting: the slots and the prefetch. Abandoned messages
+    /// are not counted: their leases run until they expire, but they are no longer held here.
+    public var maxLeased: Int { maxConcurrency + prefetch }
 
     /// Leased messages waiting for a slot.
     public var waiting: Int { ready.count - readyHead }

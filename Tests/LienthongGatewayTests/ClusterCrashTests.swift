@@ -4,6 +4,7 @@ import LienthongAudit
 import LienthongClient
 import LienthongPKI
 import LienthongPostgres
+import LienthongQueue
 import LienthongSimulators
 import Logging
 import Synchronization
@@ -28,9 +29,9 @@ final class ClusterCrashTests: XCTestCase {
     static let leaseSeconds = 5
     /// Push concurrency per instance (`max_concurrency`).
     static let pushConcurrency = 16
-    /// How many leases the killed instance can hold at the kill: its push slots, and as many again leased ahead of
-    /// them (`PushSlots`' prefetch is `max_concurrency`).
-    static let maxLeasesHeld = 2 * pushConcurrency
+    /// How many leases the killed instance can hold at the kill: its push slots and the messages leased ahead of them,
+    /// as the delivery service sizes them (`PushSlots` with its default prefetch).
+    static let maxLeasesHeld = PushSlots<Int>(maxConcurrency: pushConcurrency, maxWait: .seconds(1)).maxLeased
 
     func testTwoGatewaysOnOneDatabaseSurviveSIGKILLOfOne() async throws {
         guard let server = ProcessInfo.processInfo.environment["LIENTHONG_TEST_POSTGRES"], !server.isEmpty else {

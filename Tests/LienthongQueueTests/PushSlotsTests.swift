@@ -130,6 +130,14 @@ final class PushSlotsTests: XCTestCase {
         XCTAssertEqual(slots.takeForPush(limit: .max, now: t0 + .seconds(60)).push, [1], "and nothing is abandoned")
     }
 
+    func testThePrefetchIsAsManyAsTheSlotsUnlessGiven() {
+        let slots = PushSlots<Int>(maxConcurrency: 16, maxWait: .seconds(10))
+        XCTAssertEqual(slots.prefetch, 16)
+        XCTAssertEqual(slots.maxLeased, 32)
+        XCTAssertEqual(PushSlots<Int>(maxConcurrency: 4, prefetch: 1, maxWait: .seconds(10)).maxLeased, 5)
+        XCTAssertEqual(PushSlots<Int>(maxConcurrency: 4, maxWait: .zero).maxLeased, 4)
+    }
+
     func testTheBufferStaysInOrderOverManyRounds() {
         var slots = quick(maxConcurrency: 4, prefetch: 4, maxWait: .seconds(10))
         var next = 0
@@ -143,9 +151,10 @@ final class PushSlotsTests: XCTestCase {
             let take = slots.takeForPush(limit: .max, now: t0)
             pushed += take.push
             XCTAssertLessThanOrEqual(slots.inFlight, 4)
-            XCTAssertLessThanOrEqual(slots.inFlight + slots.waiting, 8)
+            XCTAssertLessThanOrEqual(slots.inFlight + slots.waiting, slots.maxLeased)
             for _ in 0..<min(slots.inFlight, 3) { slots.pushFinished(took: .milliseconds(100)) }
         }
+        XCTAssertEqual(slots.maxLeased, 8)
         XCTAssertEqual(pushed, Array(0..<pushed.count), "pushed once each, in lease order")
         XCTAssertGreaterThan(pushed.count, 1000)
     }
