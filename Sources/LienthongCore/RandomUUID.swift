@@ -10,31 +10,10 @@ extension UUID {
     /// and opens no file.
     ///
     /// ```swift
-    /// let id = UUID.systemRandom().lowercasedString   // "3f2b…-…-4…-[89ab]…-…"
+    /// let id = UUID.systemRandom().uuidString.lowercased()   // "3f2b…-…-4…-[89ab]…-…"
     /// ```
     public static func systemRandom() -> UUID {
         var generator = SystemRandomNumberGenerator()
         return UUID.random(using: &generator)
-    }
-
-    /// The UUID in its 36-character form with lowercase hex digits, as SPEC's ids and `X-Request-Id` are written
-    /// (the same text as `uuidString.lowercased()`, formatted once).
-    public var lowercasedString: String {
-        let digits: StaticString = "0123456789abcdef"
-        return withUnsafeBytes(of: uuid) { bytes in
-            String(unsafeUninitializedCapacity: 36) { out in
-                var at = 0
-                for (index, byte) in bytes.enumerated() {
-                    if index == 4 || index == 6 || index == 8 || index == 10 {
-                        out[at] = UInt8(ascii: "-")
-                        at += 1
-                    }
-                    out[at] = digits.utf8Start[Int(byte >> 4)]
-                    out[at + 1] = digits.utf8Start[Int(byte & 0x0F)]
-                    at += 2
-                }
-                return at
-            }
-        }
     }
 }

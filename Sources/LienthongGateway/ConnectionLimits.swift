@@ -272,7 +272,7 @@ final class RequestHeadGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard !refused, let context else { return }
         refused = true
         cancelTimer()
-        let requestID = UUID.systemRandom().lowercasedString
+        let requestID = UUID.systemRandom().uuidString.lowercased()
         let refusal = PartnerRefusal(reason: reason, status: problem.status, requestID: requestID)
         let channel = context.channel
         let onRefusal = self.onRefusal

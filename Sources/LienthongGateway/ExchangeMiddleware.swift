@@ -32,11 +32,11 @@ struct ExchangeMiddleware: RouterMiddleware {
             if UUID(uuidString: given) != nil {
                 context.requestID = given.lowercased()
             } else {
-                context.requestID = UUID.systemRandom().lowercasedString
+                context.requestID = UUID.systemRandom().uuidString.lowercased()
                 problem = GatewayProblem(.badRequest, detail: "X-Request-Id must be a UUID")
             }
         } else {
-            context.requestID = UUID.systemRandom().lowercasedString
+            context.requestID = UUID.systemRandom().uuidString.lowercased()
         }
 
         var actor = "unknown"

@@ -115,7 +115,7 @@ final class GatewayRuntime: Sendable {
         do {
             _ = try await audit(AuditEvent(
                 actor: actor, user: "", action: event.completed ? "connection.identified" : "connection.refused",
-                target: reason.isEmpty ? "partner-listener" : "partner-listener:\(reason)", ref: UUID.systemRandom().lowercasedString,
+                target: reason.isEmpty ? "partner-listener" : "partner-listener:\(reason)", ref: UUID.systemRandom().uuidString.lowercased(),
                 purpose: "", outcome: outcome, status: 0, subjectPersonalID: nil
             ))
         } catch {
