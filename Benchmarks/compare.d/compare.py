@@ -112,16 +112,10 @@ def run_sync(r: Runner, args: argparse.Namespace, out: dict) -> None:
     print(f"{'conns':>5} | {'path':<8} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'errors':>6} | {'client CPU':>10}")
     rows = []
     for n in counts(args.connections):
-        for name, port, member, path, bodies, headers in paths:
-            window = CPUWindow(args)
-            f = r.load(port, member, path, bodies, headers, n, args.seconds, args.warmup, 200)
-            # The window includes the warm-up, at the same load: CPU per request = cores / requests per second.
-            cpu = window.close(units=1)
-            for v in cpu.values():
-                v["ms_per_unit"] = v["cores"] * 1000 / f["rps"] if f["rps"] else None
-            row = {"connections": n, "path": name, **f, "cpu": cpu, "fsync": window.fsync,
-                   "client_cpu_ms": f["cpu_seconds"] * 1000 / f["requests"] if f["requests"] else 0}
-            rows.append(row)
+        for spec in paths:
+            f = sync_row(r, args, spec, n)
+            rows.append(f)
+            name = f["path"]
             print(f"{n:>5} | {name:<8} | {f['rps']:>8.0f} | {f['p50_ms']:>7.2f} | {f['p99_ms']:>7.2f} | "
                   f"{f['errors']:>6} | {f['cpu_seconds'] / f['seconds'] * 100:>9.0f}%"
                   + (f"   first error: {f['first_error']}" if f["errors"] else ""), flush=True)
@@ -147,20 +141,26 @@ def run_sync(r: Runner, args: argparse.Namespace, out: dict) -> None:
         print(f"\n== sync at half load: open loop, {rate:.0f} requests/s (half the gateway's {gateway_top['rps']:.0f} "
               f"at {top} connections) on every path, spread over {top} connections, latency from the due instant")
         print(f"{'path':<8} | {'req/s':>8} | {'p50 ms':>7} | {'p99 ms':>7} | {'errors':>6}")
-        for name, port, member, path, bodies, headers in paths:
-            window = CPUWindow(args)
-            f = r.load(port, member, path, bodies, headers, top, args.seconds, args.warmup, 200, rate=rate)
-            cpu = window.close(units=1)
-            for v in cpu.values():
-                v["ms_per_unit"] = v["cores"] * 1000 / f["rps"] if f["rps"] else None
-            half.append({"path": name, **f, "connections": top, "cpu": cpu, "fsync": window.fsync,
-                         "client_cpu_ms": f["cpu_seconds"] * 1000 / f["requests"] if f["requests"] else 0})
+        for spec in paths:
+            f = sync_row(r, args, spec, top, rate=rate)
+            half.append(f)
+            name = f["path"]
             print(f"{name:<8} | {f['rps']:>8.0f} | {f['p50_ms']:>7.2f} | {f['p99_ms']:>7.2f} | {f['errors']:>6}"
                   + (f"   first error: {f['first_error']}" if f["errors"] else ""), flush=True)
     cpu_table("sync CPU, closed loop", rows, "connections", "request")
     if half:
         cpu_table(f"sync CPU at half load ({rate:.0f} requests/s)", half, "connections", "request")
     out["sync"] = {"rows": rows, "ratios": ratios, "half_load": half}
+
+
+def sync_row(r: Runner, args: argparse.Namespace, spec: tuple, connections: int, rate: float = 0) -> dict:
+    """One sync measurement of one path (closed loop, or open at `rate`), with the CPU each server used meanwhile.
+    The CPU window includes the warm-up at the same load, so CPU per request is cores / requests per second."""
+    name, port, member, path, bodies, headers = spec
+    window = CPUWindow(args)
+    f = r.load(port, member, path, bodies, headers, connections, args.seconds, args.warmup, 200, rate=rate)
+    return {"connections": connections, "path": name, **f, "cpu": window.close(rate=f["rps"]), "fsync": window.fsync,
+            "client_cpu_ms": f["cpu_seconds"] * 1000 / f["requests"] if f["requests"] else 0}
 
 
 # --------------------------------------------------------------------------------------------------------------- queue
@@ -215,21 +215,15 @@ def run_queue(r: Runner, args: argparse.Namespace, out: dict) -> None:
     rows = []
     for n in counts(args.producers):
         window = CPUWindow(args)
-        g = gateway_queue(r, args, n, args.seconds, body_file)
-        g["cpu"] = window.close(units=g["delivered"])
-        g["fsync"] = window.fsync
-        g["client_cpu_ms"] = g["client_cpu_seconds"] * 1000 / g["sent_total"] if g["sent_total"] else 0
+        g = with_cpu(gateway_queue(r, args, n, args.seconds, body_file), window)
         window = CPUWindow(args)
-        q = queue_rabbitmq.run(args.amqp_port, n, args.seconds, rabbit_body, args.drain_timeout)
-        # Its own connection setup and the node's idle work are in the window too (small beside the load).
-        q["cpu"] = window.close(units=q["delivered"])
-        q["fsync"] = window.fsync
+        # RabbitMQ's connection setup and the node's idle work are in the window too (small beside the load).
+        q = with_cpu(queue_rabbitmq.run(args.amqp_port, n, args.seconds, rabbit_body, args.drain_timeout), window)
         # The consumers are RabbitMQ's counterpart of the recipient simulator: their CPU goes in the table.
         q["cpu"]["rabbitmq-consumers"] = {
             "cpu_seconds": q["consumer_cpu_seconds"],
             "cores": q["consumer_cpu_seconds"] / max(1e-6, q["end_to_end_seconds"]),
             "ms_per_unit": q["consumer_cpu_seconds"] * 1000 / q["delivered"] if q["delivered"] else None}
-        q["client_cpu_ms"] = q["client_cpu_seconds"] * 1000 / q["sent_total"] if q["sent_total"] else 0
         for row in (g, q):
             rows.append(row)
             print(f"{n:>9} | {row['system']:<8} | {row['accepts_per_s']:>9.0f} | {row['accept_p50_ms']:>7.2f} | "
@@ -248,6 +242,15 @@ def run_queue(r: Runner, args: argparse.Namespace, out: dict) -> None:
                        if q["accepts_per_s"] else None})
     cpu_table("queue CPU, sending and draining", rows, "producers", "message consumed")
     out["queue"] = {"rows": rows, "ratios": ratios, "message_bytes": MESSAGE_BYTES}
+
+
+def with_cpu(row: dict, window: "CPUWindow") -> dict:
+    """A queue row with the CPU each server used from the first send to the last consumption, per message consumed,
+    and the load generator's per message sent."""
+    row["cpu"] = window.close(units=row["delivered"])
+    row["fsync"] = window.fsync
+    row["client_cpu_ms"] = row["client_cpu_seconds"] * 1000 / row["sent_total"] if row["sent_total"] else 0
+    return row
 
 
 # ----------------------------------------------------------------------------------------------- memory and CPU
@@ -357,15 +360,15 @@ class CPUWindow:
         self.start = time.monotonic()
         self.before = cpu_seconds(self.specs)
 
-    def close(self, units: float) -> dict:
-        """CPU per process; also sets `fsync` to the probe's figures over the window (None without --fsync-probe)."""
+    def close(self, units: float = 0, rate: float = 0) -> dict:
+        """CPU per process, per unit: over `units` done in the window, or at `rate` units per second throughout.
+        Also sets `fsync` to the probe's figures over the window (None without --fsync-probe)."""
         seconds = max(1e-6, time.monotonic() - self.start)
         self.fsync = PROBE.between(self.start, time.monotonic()) if PROBE else None
         after = cpu_seconds(self.specs)
-        return {name: {"cpu_seconds": after[name] - self.before.get(name, 0.0),
-                       "cores": (after[name] - self.before.get(name, 0.0)) / seconds,
-                       "ms_per_unit": (after[name] - self.before.get(name, 0.0)) * 1000 / units if units else None}
-                for name in after}
+        used = {name: after[name] - self.before.get(name, 0.0) for name in after}
+        per_unit = (lambda cpu: cpu / seconds * 1000 / rate) if rate else (lambda cpu: cpu * 1000 / units if units else None)
+        return {name: {"cpu_seconds": cpu, "cores": cpu / seconds, "ms_per_unit": per_unit(cpu)} for name, cpu in used.items()}
 
 
 def cpu_table(title: str, rows: list[dict], key: str, unit: str) -> None:
